@@ -1,0 +1,24 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test', '<rootDir>/example-app'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
+  moduleNameMapper: {
+    '^passport-wechat-oauth2$': '<rootDir>/lib/index.ts',
+    '^passport-wechat-oauth2/testing$': '<rootDir>/lib/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  // nock and jest 30 disagree when globals are cleaned between files (toolchain.md §1.6).
+  testEnvironmentOptions: { globalsCleanup: 'off' },
+  maxWorkers: 2,
+  testTimeout: 30000,
+  collectCoverage: true,
+  coverageDirectory: 'coverage',
+  coverageReporters: ['text-summary', 'json-summary'],
+  collectCoverageFrom: ['lib/**/*.ts', '!lib/index.ts', '!lib/testing/cli.ts'],
+  coverageThreshold: {
+    './lib/*.ts': { lines: 95, branches: 95 },
+    './lib/state/': { lines: 95, branches: 95 },
+  },
+};
