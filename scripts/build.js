@@ -18,4 +18,5 @@ fs.writeFileSync(path.join(root, 'dist/cjs/package.json'), '{ "type": "commonjs"
 fs.writeFileSync(path.join(root, 'dist/esm/package.json'), '{ "type": "module" }\n');
 const cli = path.join(root, 'dist/cjs/testing/cli.js');
 if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
-if (fs.existsSync(path.join(root, 'example-app'))) run('tsconfig.example.json');
+const exampleDir = path.join(root, 'example-app');
+if (fs.existsSync(exampleDir) && fs.readdirSync(exampleDir).some((f) => f.endsWith('.ts'))) run('tsconfig.example.json');

@@ -1,0 +1,149 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { WeChatAPIError, WeChatTransportError } from './errors.js';
+
+/** WeChat's general API host and its documented disaster-recovery twin (wechat-protocol.md §5). */
+export const DEFAULT_API_BASE_URLS: readonly string[] = ['https://api.weixin.qq.com', 'https://api2.weixin.qq.com'];
+
+export interface WeChatHttpClientOptions {
+  /** Ordered failover list; the first is tried first on every call. */
+  apiBaseURL?: string | readonly string[];
+  /** Per-attempt timeout in ms. */
+  timeout?: number;
+  /** Bring your own axios instance (proxy, interceptors). */
+  httpClient?: AxiosInstance;
+}
+
+export interface WeChatGetOptions {
+  /**
+   * This call redeems a single-use authorization code. If an earlier attempt
+   * may have reached WeChat before failing, a later `40163 code been used` is
+   * an echo of that attempt, so the first failure is reported instead
+   * (wechat-protocol.md §4, "Never blindly retry a code exchange").
+   */
+  redeemsCode?: boolean;
+}
+
+export interface WeChatResponse<T> {
+  json: T;
+  /** The body as WeChat sent it (for `profile._raw`). */
+  raw: string;
+}
+
+type JsonObject = Record<string, unknown>;
+
+/**
+ * A shared keep-alive axios instance: logins make one or two short calls to
+ * the same host, so reusing TLS connections is most of the latency budget.
+ */
+let sharedAxios: AxiosInstance | undefined;
+function defaultAxios(): AxiosInstance {
+  sharedAxios ??= axios.create({
+    httpAgent: new http.Agent({ keepAlive: true }),
+    httpsAgent: new https.Agent({ keepAlive: true }),
+  });
+  return sharedAxios;
+}
+
+/**
+ * Every WeChat API call goes through here. It
+ * - sends GETs with query parameters (WeChat's token API is GET, §2.1);
+ * - parses the body as JSON whatever the content-type (WeChat sends `text/plain`, §2.5);
+ * - turns any non-zero `errcode` into a {@link WeChatAPIError}, HTTP 200 or not (§2.4);
+ * - fails over to the next API base on transport errors, HTTP 5xx, non-JSON
+ *   bodies and errcode -1, never on business errcodes (§5);
+ * - never lets a URL with the secret, code or token escape in an error: axios
+ *   errors (whose `config` holds the full URL) are replaced by
+ *   {@link WeChatTransportError}s that name only the host and path.
+ */
+export class WeChatHttpClient {
+  readonly apiBaseURLs: readonly string[];
+  readonly timeout: number;
+  private readonly axios: AxiosInstance;
+
+  constructor(options: WeChatHttpClientOptions = {}) {
+    const bases = options.apiBaseURL === undefined ? DEFAULT_API_BASE_URLS : [options.apiBaseURL].flat();
+    if (bases.length === 0 || bases.some((b) => typeof b !== 'string' || !/^https?:\/\//.test(b))) {
+      throw new TypeError('WeChatStrategy: apiBaseURL must be an http(s) URL or a non-empty list of them');
+    }
+    this.apiBaseURLs = bases.map((b) => b.replace(/\/+$/, ''));
+    this.timeout = options.timeout ?? 5000;
+    this.axios = options.httpClient ?? defaultAxios();
+  }
+
+  /** GET `endpoint` (a path such as `/sns/userinfo`) with failover across the API bases. */
+  async get<T extends object>(endpoint: string, query: Record<string, string>, options: WeChatGetOptions = {}): Promise<WeChatResponse<T>> {
+    let firstFailure: WeChatAPIError | WeChatTransportError | undefined;
+    for (const base of this.apiBaseURLs) {
+      let response: WeChatResponse<JsonObject>;
+      try {
+        response = await this.attempt(base, endpoint, query);
+      } catch (err) {
+        firstFailure ??= err as WeChatTransportError;
+        continue;
+      }
+      const { errcode, errmsg } = response.json;
+      if (typeof errcode === 'number' && errcode !== 0) {
+        const apiError = new WeChatAPIError(errcode, typeof errmsg === 'string' ? errmsg : '', endpoint);
+        if (apiError.retryable) {
+          firstFailure ??= apiError;
+          continue;
+        }
+        if (firstFailure && options.redeemsCode && errcode === 40163) throw firstFailure;
+        throw apiError;
+      }
+      return response as WeChatResponse<T>;
+    }
+    throw firstFailure as Error;
+  }
+
+  private async attempt(base: string, endpoint: string, query: Record<string, string>): Promise<WeChatResponse<JsonObject>> {
+    const host = hostOf(base);
+    let res: AxiosResponse<unknown>;
+    try {
+      res = await this.axios.get(`${base}${endpoint}`, {
+        params: query,
+        timeout: this.timeout,
+        // Keep the body as text: WeChat labels JSON as text/plain, and a
+        // failed parse must be a failover signal, not a thrown SyntaxError.
+        responseType: 'text',
+        transformResponse: [(data: unknown) => data],
+        validateStatus: () => true,
+        maxRedirects: 0,
+      });
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timeout' : (e.code ?? 'network');
+      throw new WeChatTransportError(endpoint, host, kind, describeTransport(kind, this.timeout, e.message));
+    }
+    if (res.status !== 200) {
+      throw new WeChatTransportError(endpoint, host, `http_${res.status}`, `unexpected HTTP status ${res.status}`);
+    }
+    const raw = typeof res.data === 'string' ? res.data : Buffer.isBuffer(res.data) ? res.data.toString('utf8') : JSON.stringify(res.data);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new WeChatTransportError(endpoint, host, 'not_json', `the body is not JSON (${raw.trimStart().startsWith('<') ? 'an HTML page' : 'truncated or garbled'})`);
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      throw new WeChatTransportError(endpoint, host, 'not_json', 'the body is not a JSON object');
+    }
+    return { json: json as JsonObject, raw };
+  }
+}
+
+function hostOf(base: string): string {
+  try {
+    return new URL(base).host;
+  } catch {
+    return base;
+  }
+}
+
+/** axios messages name no URL, but be explicit rather than trust that forever. */
+function describeTransport(kind: string, timeout: number, message: string | undefined): string {
+  if (kind === 'timeout') return `no answer within ${timeout} ms`;
+  return (message ?? kind).replace(/https?:\/\/\S+/g, '<url>');
+}

@@ -1,0 +1,11 @@
+import { Strategy } from './strategy.js';
+
+export { Strategy, Strategy as WeChatStrategy, DEFAULT_AUTHORIZATION_URL, DEFAULT_QRCONNECT_URL } from './strategy.js';
+export { WeChatAPIError, WeChatTransportError, WeChatConfigError, CODE_ERRCODES, INVALID_TOKEN_ERRCODES } from './errors.js';
+export { parseProfile, type ParseProfileContext } from './profile.js';
+export { WeChatOAuth2 } from './oauth2.js';
+export { WeChatHttpClient, DEFAULT_API_BASE_URLS, type WeChatHttpClientOptions } from './http.js';
+export { SessionStateStore, type SessionStateStoreOptions } from './state/session.js';
+export type { WeChatStateStore, StateMeta } from './state/types.js';
+export type * from './types.js';
+export default Strategy;

@@ -1,0 +1,411 @@
+import type { Request } from 'express';
+import OAuth2Strategy from 'passport-oauth2';
+import type { oauth2tokenCallback } from 'oauth';
+import { toWeChatAuthorizeURL } from './authorize-url.js';
+import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from './errors.js';
+import { WeChatHttpClient } from './http.js';
+import { REFRESH_PATH, TOKEN_PATH, WeChatOAuth2 } from './oauth2.js';
+import { parseProfile } from './profile.js';
+import { ClientTaggedStore, clientOfState } from './state/client-tag.js';
+import { SessionStateStore } from './state/session.js';
+import type { StateMeta } from './state/types.js';
+import type {
+  VerifyCallback,
+  VerifyFunction,
+  VerifyFunctionWithParams,
+  VerifyFunctionWithRequest,
+  VerifyFunctionWithRequestAndParams,
+  WeChatAuthenticateOptions,
+  WeChatClient,
+  WeChatClientOption,
+  WeChatFailureInfo,
+  WeChatLang,
+  WeChatProfile,
+  WeChatRefreshResult,
+  WeChatScope,
+  WeChatStrategyOptions,
+  WeChatStrategyOptionsBase,
+  WeChatStrategyOptionsWithRequest,
+  WeChatTokenResponse,
+  WeChatUserInfo,
+} from './types.js';
+
+export const DEFAULT_AUTHORIZATION_URL = 'https://open.weixin.qq.com/connect/oauth2/authorize';
+export const DEFAULT_QRCONNECT_URL = 'https://open.weixin.qq.com/connect/qrconnect';
+const USERINFO_PATH = '/sns/userinfo';
+const AUTH_PATH = '/sns/auth';
+
+/** Scopes each surface can ask for (wechat-protocol.md §1.1, §1.4). */
+const SCOPES: Readonly<Record<WeChatClient, readonly WeChatScope[]>> = {
+  mp: ['snsapi_base', 'snsapi_userinfo'],
+  web: ['snsapi_login'],
+};
+const DEFAULT_SCOPE: Readonly<Record<WeChatClient, WeChatScope>> = { mp: 'snsapi_userinfo', web: 'snsapi_login' };
+
+/** Where this request's token response lives between the token and profile steps. */
+interface LoginFlow {
+  client: WeChatClient;
+  token?: WeChatTokenResponse;
+}
+
+type AnyVerify = VerifyFunction | VerifyFunctionWithParams | VerifyFunctionWithRequest | VerifyFunctionWithRequestAndParams;
+type ProfileDone = (err?: unknown, profile?: WeChatProfile) => void;
+
+/**
+ * Passport strategy for WeChat login: Official Account web authorization
+ * (`client: 'mp'`, inside WeChat), Open Platform website QR login
+ * (`client: 'web'`), or either by User-Agent (`client: 'auto'`).
+ *
+ * It is passport-oauth2 with WeChat's deviations patched at the documented
+ * hooks: a GET token exchange with `appid`/`secret` ({@link WeChatOAuth2}),
+ * the authorize URL's fixed parameter order and `#wechat_redirect`, the
+ * `openid` needed by `/sns/userinfo`, HTTP-200 errcodes, and denial callbacks
+ * that carry `state` but no `code`.
+ */
+export class Strategy extends OAuth2Strategy {
+  // Fields the base class sets: `declare` them, never redeclare them (a
+  // class field would reset them to undefined after super(), style-anchors §4.5).
+  declare protected _oauth2: WeChatOAuth2;
+  declare _refreshURL: string;
+  /** Per-request only: set on the request's delegate object, never on the shared strategy. */
+  declare private _flow?: LoginFlow;
+
+  private readonly clients: Partial<Record<WeChatClient, WeChatOAuth2>>;
+  private readonly defaultClient: WeChatClientOption;
+  private readonly defaultScopes: Record<WeChatClient, WeChatScope[]>;
+  private readonly http: WeChatHttpClient;
+  private readonly lang: WeChatLang;
+  private readonly snapshotUsers: 'fail' | 'allow';
+  private readonly connectRedirect: boolean;
+  private readonly forcePopup: boolean;
+  private readonly skipProfile: WeChatStrategyOptionsBase['skipUserProfile'];
+
+  constructor();
+  constructor(options: WeChatStrategyOptions, verify?: VerifyFunction);
+  constructor(options: WeChatStrategyOptions, verify: VerifyFunctionWithParams);
+  constructor(options: WeChatStrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
+  constructor(options: WeChatStrategyOptionsWithRequest, verify: VerifyFunctionWithRequestAndParams);
+  constructor(options: WeChatStrategyOptionsBase & { passReqToCallback?: boolean } = {}, verify?: AnyVerify) {
+    const config = resolveConfig(options);
+    const primary = config.credentials[config.primaryClient] as Credentials;
+    super(
+      {
+        clientID: primary.appID,
+        clientSecret: primary.appSecret,
+        authorizationURL: config.authorizeURL[config.primaryClient],
+        tokenURL: config.http.apiBaseURLs[0] + TOKEN_PATH,
+        callbackURL: config.callbackURL,
+        scope: config.scopes[config.primaryClient],
+        scopeSeparator: ',',
+        // Always a store object, so passport-oauth2 uses it as is; see ClientTaggedStore.
+        store: new ClientTaggedStore(
+          options.store ?? (options.state === false ? undefined : new SessionStateStore()),
+          (meta) => clientOfMeta(meta, config),
+        ) as unknown as OAuth2Strategy.StateStore,
+        proxy: options.proxy,
+        passReqToCallback: options.passReqToCallback === true,
+      } as OAuth2Strategy.StrategyOptionsWithRequest,
+      (verify ?? defaultVerify) as OAuth2Strategy.VerifyFunctionWithRequest,
+    );
+    this.name = options.name ?? 'wechat';
+    this.http = config.http;
+    this.clients = {};
+    for (const client of ['mp', 'web'] as const) {
+      const credentials = config.credentials[client];
+      if (!credentials) continue;
+      const oauth2 = new WeChatOAuth2(credentials.appID, credentials.appSecret, '', config.authorizeURL[client], this.http.apiBaseURLs[0] + TOKEN_PATH);
+      oauth2.client = client;
+      oauth2.wechat = this.http;
+      this.clients[client] = oauth2;
+    }
+    this._oauth2 = this.clients[config.primaryClient] as WeChatOAuth2;
+    // passport-oauth2-refresh reads `_refreshURL` (style-anchors §5).
+    this._refreshURL = this.http.apiBaseURLs[0] + REFRESH_PATH;
+    this.defaultClient = config.client;
+    this.defaultScopes = config.scopes;
+    this.lang = options.lang ?? 'zh_CN';
+    this.snapshotUsers = options.snapshotUsers ?? 'fail';
+    this.connectRedirect = options.connectRedirect ?? true;
+    this.forcePopup = options.forcePopup ?? false;
+    this.skipProfile = options.skipUserProfile;
+  }
+
+  /**
+   * Pre-checks WeChat's non-standard callbacks, picks the app (mp or web) for
+   * this request, then delegates to passport-oauth2's flow on a per-request
+   * object, so nothing request-specific is written to the shared strategy.
+   */
+  override authenticate(req: Request, options: WeChatAuthenticateOptions = {}): void {
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    const { code, state, error } = query;
+    for (const [name, value] of Object.entries({ code, state, error })) {
+      if (value !== undefined && typeof value !== 'string') {
+        return this.fail({ message: 'invalid_request', detail: `The callback's ${name} parameter must appear once.` } satisfies WeChatFailureInfo, 400);
+      }
+    }
+    // WeChat signals a refusal by redirecting with `state` and no `code`
+    // (some clients send code=authdeny). passport-oauth2 would take that for
+    // the start of a new login and redirect to WeChat again (style-anchors §4.13).
+    if (error === 'access_denied' || code === 'authdeny' || (!code && state !== undefined)) {
+      return this.fail({ message: 'access_denied', detail: 'The user refused to authorize the login.' } satisfies WeChatFailureInfo, 403);
+    }
+    if (code) return this.handleCallback(req, options, String(state ?? ''));
+    return this.startLogin(req, options);
+  }
+
+  private startLogin(req: Request, options: WeChatAuthenticateOptions): void {
+    const requested = options.client ?? this.defaultClient;
+    const client: WeChatClient = requested === 'auto' ? (isInsideWeChat(req) ? 'mp' : 'web') : requested;
+    const oauth2 = this.clients[client];
+    if (!oauth2) {
+      return this.error(new WeChatConfigError(`WeChatStrategy: a ${client === 'mp' ? 'Official Account (mp)' : 'website app (web)'} login was asked for, but no credentials for it are configured: set ${client === 'mp' ? 'options.appID/appSecret (WECHAT_APP_ID/WECHAT_APP_SECRET)' : 'options.web.appID/appSecret (WECHAT_WEB_APP_ID/WECHAT_WEB_APP_SECRET)'}.`));
+    }
+    if (!options.callbackURL && !this.hasCallbackURL()) {
+      return this.error(new WeChatConfigError('WeChatStrategy: callbackURL is required (options.callbackURL or WECHAT_CALLBACK_URL): WeChat redirects the user there.'));
+    }
+    const scope = this.scopeFor(client, options.scope, requested === 'auto');
+    if (!scope) {
+      return this.error(new WeChatConfigError(`WeChatStrategy: scope ${JSON.stringify(options.scope)} is not valid for client '${client}' (allowed: ${SCOPES[client].join(', ')}).`));
+    }
+    const delegate = this.delegateFor(oauth2, { client });
+    const redirect = this.redirect.bind(this);
+    delegate.redirect = (location: string) => redirect(toWeChatAuthorizeURL(location));
+    const appState = options.state === undefined ? undefined : typeof options.state === 'string' ? { [STRING_STATE]: options.state } : options.state;
+    OAuth2Strategy.prototype.authenticate.call(delegate, req, { ...options, client, scope, state: appState });
+  }
+
+  private handleCallback(req: Request, options: WeChatAuthenticateOptions, state: string): void {
+    // The state names the app that started this login (ClientTaggedStore);
+    // the state store verifies it before any code is redeemed.
+    const client = clientOfState(state) ?? (this.defaultClient === 'auto' ? undefined : this.defaultClient);
+    const oauth2 = client && this.clients[client];
+    if (!client || !oauth2) {
+      return this.fail({ message: 'invalid_state', detail: 'The callback carried no state, or one this app did not issue.' } satisfies WeChatFailureInfo, 403);
+    }
+    const delegate = this.delegateFor(oauth2, { client });
+    OAuth2Strategy.prototype.authenticate.call(delegate, req, options);
+  }
+
+  /**
+   * A per-request object that inherits everything from this strategy (and
+   * from passport's per-request copy: success/fail/redirect/error) but has its
+   * own `_oauth2` for the chosen app, its own login flow record, and maps
+   * passport-oauth2's outcomes onto WeChat's.
+   */
+  private delegateFor(oauth2: WeChatOAuth2, flow: LoginFlow): this {
+    const delegate = Object.create(this) as this;
+    const fail = this.fail.bind(this);
+    const error = this.error.bind(this);
+    const snapshotUsers = this.snapshotUsers;
+    const requestClient = Object.create(oauth2) as WeChatOAuth2;
+    requestClient.getOAuthAccessToken = ((code: string, params: Record<string, unknown>, callback: oauth2tokenCallback) => {
+      oauth2.getOAuthAccessToken(code, params, (err, accessToken, refreshToken, result?: WeChatTokenResponse) => {
+        if (!err && result) {
+          // Snapshot-page users are virtual (§3.4): stop before verify, so no
+          // phantom account can be created from them.
+          if (result.is_snapshotuser === 1 && snapshotUsers === 'fail') {
+            return fail({ message: 'snapshot_user', detail: 'WeChat opened this page in snapshot mode: the user must tap 使用完整服务 (use full service) to log in.' } satisfies WeChatFailureInfo, 403);
+          }
+          flow.token = result;
+        }
+        callback(err, accessToken, refreshToken, result);
+      });
+    }) as WeChatOAuth2['getOAuthAccessToken'];
+    delegate._oauth2 = requestClient;
+    delegate._flow = flow;
+    // A bad, reused or expired code is the user's to retry, not a server error (§2.2).
+    delegate.error = (err: Error) => {
+      if (err instanceof WeChatAPIError && err.isCodeError) {
+        return fail({ message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies WeChatFailureInfo, 400);
+      }
+      return error(err);
+    };
+    delegate.success = ((success) => (user: Express.User, info?: { state?: unknown }) => {
+      const unwrapped = info?.state && typeof info.state === 'object' && STRING_STATE in info.state ? { ...info, state: (info.state as Record<string, unknown>)[STRING_STATE] } : info;
+      return success(user, unwrapped);
+    })(this.success.bind(this));
+    return delegate;
+  }
+
+  /**
+   * Loads the profile of the token this request just obtained. WeChat's
+   * userinfo needs the openid, which only the token response has; it is read
+   * from this request's flow record, never from shared state.
+   */
+  override userProfile(accessToken: string, done: ProfileDone): void {
+    const flow = this._flow;
+    const token = flow?.token;
+    if (!flow || !token || token.access_token !== accessToken) {
+      return done(new WeChatConfigError('WeChatStrategy.userProfile needs the openid of the token; call getUserInfo(accessToken, openid) instead.'));
+    }
+    this.shouldSkipProfile(accessToken)
+      .then((skip) => (skip || isBaseScope(token.scope) ? this.profileFromToken(flow.client, token) : this.fetchProfile(flow.client, token)))
+      .then(
+        (profile) => setImmediate(() => done(null, profile)),
+        (err: unknown) => setImmediate(() => done(err)),
+      );
+  }
+
+  /** WeChat's token errors are `{errcode, errmsg}` on HTTP 200, not RFC 6749's `{error}`. */
+  override parseErrorResponse(body: string, status: number): Error | null {
+    const json = JSON.parse(body) as { errcode?: unknown; errmsg?: unknown };
+    if (typeof json.errcode === 'number' && json.errcode !== 0) {
+      return new WeChatAPIError(json.errcode, typeof json.errmsg === 'string' ? json.errmsg : '', TOKEN_PATH);
+    }
+    return super.parseErrorResponse(body, status);
+  }
+
+  /** Extra parameters WeChat takes on the authorize URL. */
+  override authorizationParams(options: WeChatAuthenticateOptions): object {
+    const client = (options.client ?? 'mp') as WeChatClient;
+    const params: Record<string, string> = { appid: (this.clients[client] ?? this._oauth2).appID };
+    if (this.connectRedirect) params.connect_redirect = '1';
+    if (client === 'mp' && (options.forcePopup ?? this.forcePopup)) params.forcePopup = 'true';
+    return params;
+  }
+
+  /**
+   * Exchange a refresh token for a fresh access token (`/sns/oauth2/refresh_token`,
+   * no secret sent, §3.1). Store the returned refresh token: WeChat may rotate it.
+   */
+  async refreshAccessToken(refreshToken: string, options: { client?: WeChatClient } = {}): Promise<WeChatRefreshResult> {
+    const json = await this.clientFor(options.client).refreshToken(refreshToken);
+    return { accessToken: json.access_token, refreshToken: json.refresh_token, expiresIn: json.expires_in, openid: json.openid, scope: json.scope };
+  }
+
+  /** `/sns/auth`: `true` if the token is valid for this openid, `false` if invalid or expired (§3.2). */
+  async checkAccessToken(accessToken: string, openid: string): Promise<boolean> {
+    try {
+      await this.http.get(AUTH_PATH, { access_token: accessToken, openid });
+      return true;
+    } catch (err) {
+      if (err instanceof WeChatAPIError && INVALID_TOKEN_ERRCODES.has(err.errcode)) return false;
+      throw err;
+    }
+  }
+
+  /** `/sns/userinfo` for a token obtained with snsapi_userinfo or snsapi_login. */
+  async getUserInfo(accessToken: string, openid: string, lang: WeChatLang = this.lang, options: { client?: WeChatClient } = {}): Promise<WeChatProfile> {
+    const oauth2 = this.clientFor(options.client);
+    const { raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: accessToken, openid, lang });
+    return parseProfile(raw, { appID: oauth2.appID, client: oauth2.client });
+  }
+
+  private async fetchProfile(client: WeChatClient, token: WeChatTokenResponse): Promise<WeChatProfile> {
+    const { raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: token.access_token, openid: token.openid, lang: this.lang });
+    return parseProfile(raw, { appID: this.clientFor(client).appID, client, token });
+  }
+
+  private async profileFromToken(client: WeChatClient, token: WeChatTokenResponse): Promise<WeChatProfile> {
+    const { access_token: _a, refresh_token: _r, ...publicFields } = token;
+    return parseProfile(publicFields as WeChatTokenResponse, { appID: this.clientFor(client).appID, client, token });
+  }
+
+  private shouldSkipProfile(accessToken: string): Promise<boolean> {
+    const skip = this.skipProfile;
+    if (typeof skip !== 'function') return Promise.resolve(skip === true);
+    if (skip.length > 1) {
+      return new Promise((resolve, reject) => {
+        (skip as (t: string, cb: (err: Error | null, skip?: boolean) => void) => void)(accessToken, (err, result) => (err ? reject(err) : resolve(!!result)));
+      });
+    }
+    return Promise.resolve(!!(skip as () => boolean)());
+  }
+
+  private clientFor(client: WeChatClient | undefined): WeChatOAuth2 {
+    const oauth2 = client ? this.clients[client] : this._oauth2;
+    if (!oauth2) throw new WeChatConfigError(`WeChatStrategy: no credentials are configured for client '${client}'.`);
+    return oauth2;
+  }
+
+  private scopeFor(client: WeChatClient, requested: WeChatAuthenticateOptions['scope'], automatic: boolean): string | undefined {
+    const scopes = requested === undefined ? this.defaultScopes[client] : [requested].flat();
+    if (scopes.length > 0 && scopes.every((s) => SCOPES[client].includes(s))) return scopes.join(',');
+    // `auto` chose the surface; a per-request scope meant for the other one gives way to this one's default.
+    return automatic ? this.defaultScopes[client].join(',') : undefined;
+  }
+
+  private hasCallbackURL(): boolean {
+    return Boolean((this as unknown as { _callbackURL?: string })._callbackURL);
+  }
+}
+
+/** Key under which a per-request string `state` travels as app state (passport-oauth2 would send a string verbatim). */
+const STRING_STATE = '__wechatStringState';
+
+function defaultVerify(_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback): void {
+  done(null, profile as unknown as Express.User);
+}
+
+/** Which app a login being started belongs to, from passport-oauth2's metadata (appid + authorize URL). */
+function clientOfMeta(meta: StateMeta, config: ResolvedConfig): WeChatClient {
+  const web = config.credentials.web;
+  return web && meta.clientID === web.appID && meta.authorizationURL === config.authorizeURL.web ? 'web' : 'mp';
+}
+
+function isInsideWeChat(req: Request): boolean {
+  const ua = req.headers?.['user-agent'];
+  return typeof ua === 'string' && /MicroMessenger/i.test(ua);
+}
+
+function isBaseScope(scope: string | undefined): boolean {
+  return (scope ?? '').split(',').every((s) => s.trim() === 'snsapi_base');
+}
+
+interface Credentials {
+  appID: string;
+  appSecret: string;
+}
+
+interface ResolvedConfig {
+  client: WeChatClientOption;
+  primaryClient: WeChatClient;
+  credentials: Partial<Record<WeChatClient, Credentials>>;
+  authorizeURL: Record<WeChatClient, string>;
+  scopes: Record<WeChatClient, WeChatScope[]>;
+  callbackURL?: string;
+  http: WeChatHttpClient;
+}
+
+/** Options, then environment variables; missing credentials are a TypeError naming both. */
+function resolveConfig(options: WeChatStrategyOptionsBase): ResolvedConfig {
+  const env = process.env;
+  const client = options.client ?? 'mp';
+  if (!['mp', 'web', 'auto'].includes(client)) {
+    throw new TypeError(`WeChatStrategy: client must be 'mp', 'web' or 'auto', not ${JSON.stringify(client)}`);
+  }
+  const top = { appID: options.appID ?? env.WECHAT_APP_ID, appSecret: options.appSecret ?? env.WECHAT_APP_SECRET };
+  const webOption = options.web ?? { appID: env.WECHAT_WEB_APP_ID, appSecret: env.WECHAT_WEB_APP_SECRET };
+  // With client 'web' alone, top-level credentials may be the website app's.
+  const web = webOption.appID || client !== 'web' ? webOption : top;
+  const credentials: Partial<Record<WeChatClient, Credentials>> = {};
+  const mp = client === 'web' ? undefined : top;
+  if (mp?.appID || mp?.appSecret || client === 'mp') credentials.mp = requireCredentials(mp ?? {}, 'appID', 'appSecret', 'WECHAT_APP_ID', 'WECHAT_APP_SECRET');
+  if (web.appID || web.appSecret || client === 'web') credentials.web = requireCredentials(web, 'web.appID', 'web.appSecret', 'WECHAT_WEB_APP_ID', 'WECHAT_WEB_APP_SECRET');
+  if (!credentials.mp && !credentials.web) {
+    throw new TypeError("WeChatStrategy requires credentials: options.appID and options.appSecret (or WECHAT_APP_ID / WECHAT_APP_SECRET), and for website QR login options.web.appID and options.web.appSecret (or WECHAT_WEB_APP_ID / WECHAT_WEB_APP_SECRET)");
+  }
+  const configured = [options.scope ?? []].flat() as WeChatScope[];
+  const scopes: Record<WeChatClient, WeChatScope[]> = {
+    mp: configured.filter((s) => SCOPES.mp.includes(s)),
+    web: options.web?.scope ? [options.web.scope] : configured.filter((s) => SCOPES.web.includes(s)),
+  };
+  for (const c of ['mp', 'web'] as const) if (scopes[c].length === 0) scopes[c] = [DEFAULT_SCOPE[c]];
+  const unknown = configured.filter((s) => !SCOPES.mp.includes(s) && !SCOPES.web.includes(s));
+  if (unknown.length > 0) throw new TypeError(`WeChatStrategy: unknown scope ${JSON.stringify(unknown[0])} (use snsapi_base, snsapi_userinfo or snsapi_login)`);
+  return {
+    client,
+    primaryClient: credentials.mp && client !== 'web' ? 'mp' : 'web',
+    credentials,
+    authorizeURL: { mp: options.authorizationURL ?? DEFAULT_AUTHORIZATION_URL, web: options.qrconnectURL ?? DEFAULT_QRCONNECT_URL },
+    scopes,
+    callbackURL: options.callbackURL ?? env.WECHAT_CALLBACK_URL,
+    http: new WeChatHttpClient({ apiBaseURL: options.apiBaseURL, timeout: options.timeout, httpClient: options.httpClient }),
+  };
+}
+
+function requireCredentials(c: { appID?: string; appSecret?: string }, idOption: string, secretOption: string, idVar: string, secretVar: string): Credentials {
+  if (!c.appID) throw new TypeError(`WeChatStrategy requires options.${idOption} (or the ${idVar} environment variable)`);
+  if (!c.appSecret) throw new TypeError(`WeChatStrategy requires options.${secretOption} (or the ${secretVar} environment variable)`);
+  return { appID: c.appID, appSecret: c.appSecret };
+}

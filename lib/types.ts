@@ -1,0 +1,190 @@
+import type { Request } from 'express';
+import type { AxiosInstance } from 'axios';
+import type OAuth2Strategy from 'passport-oauth2';
+
+/** Which WeChat surface a login uses (wechat-protocol.md §7). */
+export type WeChatClient = 'mp' | 'web';
+
+/**
+ * `mp`: Official Account web authorization inside WeChat (`connect/oauth2/authorize`).
+ * `web`: Open Platform website QR login (`connect/qrconnect`).
+ * `auto`: `mp` when the User-Agent contains `MicroMessenger`, else `web`.
+ */
+export type WeChatClientOption = WeChatClient | 'auto';
+
+export type WeChatScope = 'snsapi_base' | 'snsapi_userinfo' | 'snsapi_login';
+
+/** `/sns/userinfo` languages. WeChat wants an underscore (`zh_CN`, not `zh-CN`, §3.3). */
+export type WeChatLang = 'zh_CN' | 'zh_TW' | 'en';
+
+/** The token response of `/sns/oauth2/access_token` (wechat-protocol.md §2.3). */
+export interface WeChatTokenResponse {
+  access_token: string;
+  expires_in: number;
+  refresh_token: string;
+  openid: string;
+  scope: string;
+  /** Only when the app is bound to an Open Platform account (and, for mp, scope is snsapi_userinfo). */
+  unionid?: string;
+  /** `1` for a snapshot-page virtual user (since 2022-07, §3.4); absent otherwise. */
+  is_snapshotuser?: number;
+}
+
+/** The body of `/sns/userinfo` (wechat-protocol.md §3.3). */
+export interface WeChatUserInfo {
+  openid: string;
+  nickname?: string;
+  /** 1 male, 2 female, 0 unknown; always 0 since 2021-10-20. */
+  sex?: number;
+  language?: string;
+  city?: string;
+  province?: string;
+  country?: string;
+  headimgurl?: string;
+  privilege?: string[];
+  unionid?: string;
+}
+
+/** The user profile handed to verify (Passport's normalized profile plus WeChat's ids). */
+export interface WeChatProfile {
+  provider: 'wechat';
+  /** The openid: stable per user *per app*. */
+  id: string;
+  openid: string;
+  /** Stable across the apps of one Open Platform account; absent when WeChat sent none. */
+  unionid?: string;
+  /** The appid that issued this openid (openids are only unique per app). */
+  appID: string;
+  client: WeChatClient;
+  scope: string;
+  /** The nickname, or `''` (always `''` for snsapi_base). */
+  displayName: string;
+  photos?: Array<{ value: string }>;
+  /** Only when WeChat still reports sex 1 or 2 (it sends 0 since 2021-10-20). */
+  gender?: 'male' | 'female';
+  isSnapshotUser: boolean;
+  /** The raw JSON text of the response the profile was built from. */
+  _raw: string;
+  /** The parsed response the profile was built from. */
+  _json: WeChatUserInfo | WeChatTokenResponse;
+}
+
+/** Passport's "done" callback for verify functions. */
+export type VerifyCallback = (err?: Error | null | unknown, user?: Express.User | false, info?: object) => void;
+
+export type VerifyFunction = (accessToken: string, refreshToken: string, profile: WeChatProfile, done: VerifyCallback) => void;
+export type VerifyFunctionWithParams = (
+  accessToken: string,
+  refreshToken: string,
+  params: WeChatTokenResponse,
+  profile: WeChatProfile,
+  done: VerifyCallback,
+) => void;
+export type VerifyFunctionWithRequest = (
+  req: Request,
+  accessToken: string,
+  refreshToken: string,
+  profile: WeChatProfile,
+  done: VerifyCallback,
+) => void;
+export type VerifyFunctionWithRequestAndParams = (
+  req: Request,
+  accessToken: string,
+  refreshToken: string,
+  params: WeChatTokenResponse,
+  profile: WeChatProfile,
+  done: VerifyCallback,
+) => void;
+
+/** Credentials of the Open Platform website app used for QR login. */
+export interface WeChatWebAppOptions {
+  appID: string;
+  appSecret: string;
+  /** Defaults to `snsapi_login`, the only scope website apps have. */
+  scope?: 'snsapi_login';
+}
+
+/** A state store, as in passport-oauth2 (`store` option). */
+export type StateStore = OAuth2Strategy.StateStore;
+
+export interface WeChatStrategyOptionsBase {
+  /** Official Account appid (env `WECHAT_APP_ID`). With `client: 'web'` this may be the website app's. */
+  appID?: string;
+  /** Official Account secret (env `WECHAT_APP_SECRET`). Never logged. */
+  appSecret?: string;
+  /** Absolute, or relative to the request URL (honouring `proxy`). Env `WECHAT_CALLBACK_URL`. */
+  callbackURL?: string;
+  /** Default `'mp'`. */
+  client?: WeChatClientOption;
+  /** Default `snsapi_userinfo` for mp, `snsapi_login` for web. */
+  scope?: WeChatScope | WeChatScope[];
+  /** Website app credentials (env `WECHAT_WEB_APP_ID` / `WECHAT_WEB_APP_SECRET`). */
+  web?: WeChatWebAppOptions;
+  /** `/sns/userinfo` language, default `zh_CN`. */
+  lang?: WeChatLang;
+  /** Default `true`: a one-time state bound to the session, as in passport-oauth2. */
+  state?: boolean;
+  /** A custom state store (e.g. {@link SignedStateStore}); overrides `state`. */
+  store?: StateStore;
+  /** Trust `X-Forwarded-*` when resolving a relative callbackURL. */
+  proxy?: boolean;
+  /** Skip `/sns/userinfo` (the profile is then built from the token response). */
+  skipUserProfile?: boolean | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void) | (() => boolean);
+  /** Snapshot-page virtual users (`is_snapshotuser: 1`): `'fail'` (default) or `'allow'`. */
+  snapshotUsers?: 'fail' | 'allow';
+  /** Append `connect_redirect=1` (default `true`): stops WeChat's double callback with two codes. */
+  connectRedirect?: boolean;
+  /** Append `forcePopup=true` (mp): ask for consent even where WeChat would authorize silently. */
+  forcePopup?: boolean;
+  /** Default `https://open.weixin.qq.com/connect/oauth2/authorize`. */
+  authorizationURL?: string;
+  /** Default `https://open.weixin.qq.com/connect/qrconnect`. */
+  qrconnectURL?: string;
+  /** One base or an ordered failover list. Default `['https://api.weixin.qq.com', 'https://api2.weixin.qq.com']`. */
+  apiBaseURL?: string | readonly string[];
+  /** Per-request timeout in ms, default 5000. */
+  timeout?: number;
+  /** An axios instance for proxies and interceptors. */
+  httpClient?: AxiosInstance;
+  /** Strategy name, default `'wechat'`. */
+  name?: string;
+}
+
+export interface WeChatStrategyOptions extends WeChatStrategyOptionsBase {
+  passReqToCallback?: false;
+}
+
+export interface WeChatStrategyOptionsWithRequest extends WeChatStrategyOptionsBase {
+  passReqToCallback: true;
+}
+
+/** Per-request options for `passport.authenticate('wechat', { … })`. */
+export interface WeChatAuthenticateOptions {
+  scope?: WeChatScope | WeChatScope[];
+  client?: WeChatClientOption;
+  /** App state to carry through the login (object, stored server-side), or a literal state string. */
+  state?: string | Record<string, unknown>;
+  forcePopup?: boolean;
+  callbackURL?: string;
+  [key: string]: unknown;
+}
+
+/** Why a login failed without being an error (the `info` given to `fail`). */
+export type WeChatFailureReason = 'access_denied' | 'invalid_code' | 'snapshot_user' | 'invalid_state' | 'invalid_request';
+
+export interface WeChatFailureInfo {
+  message: WeChatFailureReason;
+  /** WeChat's errcode for `invalid_code` (40029, 40163 or 42003). */
+  errcode?: number;
+  /** Human-readable detail (never contains a secret, code or token). */
+  detail?: string;
+}
+
+/** Result of {@link Strategy.refreshAccessToken}. */
+export interface WeChatRefreshResult {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  openid: string;
+  scope: string;
+}
