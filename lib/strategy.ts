@@ -80,10 +80,15 @@ export class Strategy extends OAuth2Strategy {
   private readonly forcePopup: boolean;
   private readonly skipProfile: WeChatStrategyOptionsBase['skipUserProfile'];
 
+  // Overload order matters: TypeScript fixes an untyped arrow's parameter
+  // types from the first overload it is checked against, so the two common
+  // forms (distinguished by `passReqToCallback`) come first and get full
+  // contextual types; the `params` forms need annotated parameters
+  // (style-anchors.md §4.6).
   constructor();
   constructor(options: WeChatStrategyOptions, verify?: VerifyFunction);
-  constructor(options: WeChatStrategyOptions, verify: VerifyFunctionWithParams);
   constructor(options: WeChatStrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
+  constructor(options: WeChatStrategyOptions, verify: VerifyFunctionWithParams);
   constructor(options: WeChatStrategyOptionsWithRequest, verify: VerifyFunctionWithRequestAndParams);
   constructor(options: WeChatStrategyOptionsBase & { passReqToCallback?: boolean } = {}, verify?: AnyVerify) {
     const config = resolveConfig(options);
