@@ -6,6 +6,8 @@ export { parseProfile, type ParseProfileContext } from './profile.js';
 export { WeChatOAuth2 } from './oauth2.js';
 export { WeChatHttpClient, DEFAULT_API_BASE_URLS, type WeChatHttpClientOptions } from './http.js';
 export { SessionStateStore, type SessionStateStoreOptions } from './state/session.js';
+export { SignedStateStore, type SignedStateStoreOptions } from './state/signed.js';
+export { MemorySeenStore, type SeenStore } from './state/seen.js';
 export type { WeChatStateStore, StateMeta } from './state/types.js';
 export type * from './types.js';
 export default Strategy;

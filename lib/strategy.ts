@@ -6,6 +6,7 @@ import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from './err
 import { WeChatHttpClient } from './http.js';
 import { REFRESH_PATH, TOKEN_PATH, WeChatOAuth2 } from './oauth2.js';
 import { parseProfile } from './profile.js';
+import { CallbackDeduplicator, type CallbackOutcome } from './dedupe.js';
 import { ClientTaggedStore, clientOfState } from './state/client-tag.js';
 import { SessionStateStore } from './state/session.js';
 import type { StateMeta } from './state/types.js';
@@ -49,6 +50,7 @@ interface LoginFlow {
 }
 
 type AnyVerify = VerifyFunction | VerifyFunctionWithParams | VerifyFunctionWithRequest | VerifyFunctionWithRequestAndParams;
+type FailChallenge = Parameters<OAuth2Strategy['fail']>[0];
 type ProfileDone = (err?: unknown, profile?: WeChatProfile) => void;
 
 /**
@@ -79,6 +81,8 @@ export class Strategy extends OAuth2Strategy {
   private readonly connectRedirect: boolean;
   private readonly forcePopup: boolean;
   private readonly skipProfile: WeChatStrategyOptionsBase['skipUserProfile'];
+  private readonly stateStore?: { browserKey?: (req: Request) => string | undefined };
+  private readonly deduplicator = new CallbackDeduplicator();
 
   // Overload order matters: TypeScript fixes an untyped arrow's parameter
   // types from the first overload it is checked against, so the two common
@@ -92,6 +96,7 @@ export class Strategy extends OAuth2Strategy {
   constructor(options: WeChatStrategyOptionsWithRequest, verify: VerifyFunctionWithRequestAndParams);
   constructor(options: WeChatStrategyOptionsBase & { passReqToCallback?: boolean } = {}, verify?: AnyVerify) {
     const config = resolveConfig(options);
+    const stateStore = options.store ?? (options.state === false ? undefined : new SessionStateStore());
     const primary = config.credentials[config.primaryClient] as Credentials;
     super(
       {
@@ -104,7 +109,7 @@ export class Strategy extends OAuth2Strategy {
         scopeSeparator: ',',
         // Always a store object, so passport-oauth2 uses it as is; see ClientTaggedStore.
         store: new ClientTaggedStore(
-          options.store ?? (options.state === false ? undefined : new SessionStateStore()),
+          stateStore,
           (meta) => clientOfMeta(meta, config),
         ) as unknown as OAuth2Strategy.StateStore,
         proxy: options.proxy,
@@ -133,6 +138,7 @@ export class Strategy extends OAuth2Strategy {
     this.connectRedirect = options.connectRedirect ?? true;
     this.forcePopup = options.forcePopup ?? false;
     this.skipProfile = options.skipUserProfile;
+    this.stateStore = stateStore as { browserKey?: (req: Request) => string | undefined } | undefined;
   }
 
   /**
@@ -187,7 +193,15 @@ export class Strategy extends OAuth2Strategy {
     if (!client || !oauth2) {
       return this.fail({ message: 'invalid_state', detail: 'The callback carried no state, or one this app did not issue.' } satisfies WeChatFailureInfo, 403);
     }
-    const delegate = this.delegateFor(oauth2, { client });
+    let settle: ((outcome: CallbackOutcome) => void) | undefined;
+    const browserKey = this.browserKeyOf(req);
+    if (browserKey) {
+      const key = CallbackDeduplicator.key(state, String(req.query.code), browserKey);
+      settle = this.deduplicator.begin(key, (outcome) => this.replay(outcome));
+      // A duplicate of a callback in flight (or just finished) from this browser: it gets the same outcome.
+      if (!settle) return;
+    }
+    const delegate = this.delegateFor(oauth2, { client }, { req, settle });
     OAuth2Strategy.prototype.authenticate.call(delegate, req, options);
   }
 
@@ -197,39 +211,73 @@ export class Strategy extends OAuth2Strategy {
    * own `_oauth2` for the chosen app, its own login flow record, and maps
    * passport-oauth2's outcomes onto WeChat's.
    */
-  private delegateFor(oauth2: WeChatOAuth2, flow: LoginFlow): this {
+  private delegateFor(oauth2: WeChatOAuth2, flow: LoginFlow, callback?: { req: Request; settle?: (outcome: CallbackOutcome) => void }): this {
     const delegate = Object.create(this) as this;
-    const fail = this.fail.bind(this);
-    const error = this.error.bind(this);
+    const settle = callback?.settle ?? (() => undefined);
+    const [success, fail, error] = [this.success.bind(this), this.fail.bind(this), this.error.bind(this)];
+    const outcomes = {
+      success: (user: Express.User, info?: { state?: unknown }) => {
+        const unwrapped = unwrapStringState(info);
+        settle({ kind: 'success', user, info: unwrapped });
+        success(user, unwrapped);
+      },
+      fail: (challenge: unknown, status?: number) => {
+        // A callback that cannot be verified in a browser that is already
+        // logged in (the back-to-back half of WeChat's double callback, or a
+        // second code for a consumed state) keeps that login rather than
+        // showing a failure. It never changes who is logged in.
+        const current = (callback?.req as { user?: Express.User } | undefined)?.user;
+        if (current && (challenge as WeChatFailureInfo | undefined)?.message === 'invalid_state') {
+          return outcomes.success(current, { message: 'already_authenticated' } as { state?: unknown });
+        }
+        settle({ kind: 'fail', challenge, status });
+        fail(challenge as FailChallenge, status);
+      },
+      error: (err: Error) => {
+        // A bad, reused or expired code is the user's to retry, not a server error (§2.2).
+        if (err instanceof WeChatAPIError && err.isCodeError) {
+          return outcomes.fail({ message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies WeChatFailureInfo, 400);
+        }
+        settle({ kind: 'error', error: err });
+        error(err);
+      },
+    };
     const snapshotUsers = this.snapshotUsers;
     const requestClient = Object.create(oauth2) as WeChatOAuth2;
-    requestClient.getOAuthAccessToken = ((code: string, params: Record<string, unknown>, callback: oauth2tokenCallback) => {
+    requestClient.getOAuthAccessToken = ((code: string, params: Record<string, unknown>, done: oauth2tokenCallback) => {
       oauth2.getOAuthAccessToken(code, params, (err, accessToken, refreshToken, result?: WeChatTokenResponse) => {
         if (!err && result) {
           // Snapshot-page users are virtual (§3.4): stop before verify, so no
           // phantom account can be created from them.
           if (result.is_snapshotuser === 1 && snapshotUsers === 'fail') {
-            return fail({ message: 'snapshot_user', detail: 'WeChat opened this page in snapshot mode: the user must tap 使用完整服务 (use full service) to log in.' } satisfies WeChatFailureInfo, 403);
+            return outcomes.fail({ message: 'snapshot_user', detail: 'WeChat opened this page in snapshot mode: the user must tap 使用完整服务 (use full service) to log in.' } satisfies WeChatFailureInfo, 403);
           }
           flow.token = result;
         }
-        callback(err, accessToken, refreshToken, result);
+        done(err, accessToken, refreshToken, result);
       });
     }) as WeChatOAuth2['getOAuthAccessToken'];
     delegate._oauth2 = requestClient;
     delegate._flow = flow;
-    // A bad, reused or expired code is the user's to retry, not a server error (§2.2).
-    delegate.error = (err: Error) => {
-      if (err instanceof WeChatAPIError && err.isCodeError) {
-        return fail({ message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies WeChatFailureInfo, 400);
-      }
-      return error(err);
-    };
-    delegate.success = ((success) => (user: Express.User, info?: { state?: unknown }) => {
-      const unwrapped = info?.state && typeof info.state === 'object' && STRING_STATE in info.state ? { ...info, state: (info.state as Record<string, unknown>)[STRING_STATE] } : info;
-      return success(user, unwrapped);
-    })(this.success.bind(this));
+    delegate.success = outcomes.success;
+    delegate.fail = outcomes.fail;
+    delegate.error = outcomes.error;
     return delegate;
+  }
+
+  /** Ends this request the way the first of its duplicates ended. */
+  private replay(outcome: CallbackOutcome): void {
+    if (outcome.kind === 'success') this.success(outcome.user as Express.User, outcome.info as object);
+    else if (outcome.kind === 'fail') this.fail(outcome.challenge as FailChallenge, outcome.status);
+    else this.error(outcome.error);
+  }
+
+  /** What identifies the browser: the state store's own binding, else the session id. */
+  private browserKeyOf(req: Request): string | undefined {
+    const fromStore = this.stateStore?.browserKey?.(req);
+    if (fromStore) return `store:${fromStore}`;
+    const sessionID = (req as { sessionID?: unknown }).sessionID;
+    return typeof sessionID === 'string' && sessionID ? `sid:${sessionID}` : undefined;
   }
 
   /**
@@ -337,6 +385,11 @@ export class Strategy extends OAuth2Strategy {
 
 /** Key under which a per-request string `state` travels as app state (passport-oauth2 would send a string verbatim). */
 const STRING_STATE = '__wechatStringState';
+
+function unwrapStringState(info: { state?: unknown } | undefined): { state?: unknown } | undefined {
+  const state = info?.state;
+  return state && typeof state === 'object' && STRING_STATE in state ? { ...info, state: (state as Record<string, unknown>)[STRING_STATE] } : info;
+}
 
 function defaultVerify(_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback): void {
   done(null, profile as unknown as Express.User);

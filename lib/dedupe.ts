@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+
+/** How a callback ended, replayable onto a duplicate of it. */
+export type CallbackOutcome =
+  | { kind: 'success'; user: unknown; info?: unknown }
+  | { kind: 'fail'; challenge: unknown; status?: number }
+  | { kind: 'error'; error: Error };
+
+interface Entry {
+  outcome?: CallbackOutcome;
+  waiters: Array<(outcome: CallbackOutcome) => void>;
+  expires: number;
+}
+
+/**
+ * WeChat's in-app browser sometimes opens the callback twice with the same
+ * code and state (wechat-protocol.md §2.2; WxJava#388, laravel-wechat#96).
+ * The code is single-use, so the second exchange would get 40163 and the
+ * second response would undo the first. This remembers, for a short window,
+ * how a callback from one *browser* ended, so its duplicate joins the
+ * exchange in flight (or replays its outcome) instead of redeeming the code
+ * again. Entries are keyed by a hash of state, code and a browser key (the
+ * session id or the state store's nonce cookie): the same URL from another
+ * browser never matches. Bounded; oldest entries are evicted first.
+ */
+export class CallbackDeduplicator {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly windowMs = 2 * 60 * 1000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  static key(state: string, code: string, browserKey: string): string {
+    return createHash('sha256').update(`${state}\0${code}\0${browserKey}`).digest('hex');
+  }
+
+  /**
+   * Returns `settle` when this is the first callback with `key` (the caller
+   * runs the login and must call `settle` with its outcome), or `undefined`
+   * after arranging for `replay` to receive the first callback's outcome.
+   */
+  begin(key: string, replay: (outcome: CallbackOutcome) => void): ((outcome: CallbackOutcome) => void) | undefined {
+    const now = Date.now();
+    const existing = this.entries.get(key);
+    if (existing && existing.expires > now) {
+      if (existing.outcome) replay(existing.outcome);
+      else existing.waiters.push(replay);
+      return undefined;
+    }
+    const entry: Entry = { waiters: [], expires: now + this.windowMs };
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.evict(now);
+    return (outcome) => {
+      if (entry.outcome) return;
+      entry.outcome = outcome;
+      for (const waiter of entry.waiters.splice(0)) waiter(outcome);
+    };
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private evict(now: number): void {
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries && entry.expires > now) break;
+      // An evicted entry still in flight settles its waiters: they hold the entry, not the map.
+      this.entries.delete(key);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Remembers which signed states were already consumed, so that one cannot be
+ * replayed inside its lifetime. Implement it on a shared store for clusters.
+ *
+ * A Redis implementation is one command, atomic across instances:
+ *
+ * ```ts
+ * const seen: SeenStore = {
+ *   async add(key, ttlMs) {
+ *     return (await redis.set(`wechat:state:${key}`, '1', { NX: true, PX: ttlMs })) === 'OK';
+ *   },
+ * };
+ * ```
+ */
+export interface SeenStore {
+  /** Record `key` for `ttlMs` ms. Resolve `true` if it was new, `false` if it was already recorded. */
+  add(key: string, ttlMs: number): Promise<boolean> | boolean;
+}
+
+/**
+ * The default {@link SeenStore}: in-process, bounded (oldest entries are
+ * evicted first), expired entries dropped as they are met. Per process only:
+ * a cluster needs a shared store (see the Redis example above).
+ */
+export class MemorySeenStore implements SeenStore {
+  private readonly entries = new Map<string, number>();
+
+  constructor(private readonly maxEntries = 100_000) {}
+
+  add(key: string, ttlMs: number): boolean {
+    const now = Date.now();
+    const expires = this.entries.get(key);
+    if (expires !== undefined && expires > now) return false;
+    this.entries.delete(key);
+    this.entries.set(key, now + ttlMs);
+    // Map keeps insertion order, so the first keys are the oldest.
+    for (const [oldest, until] of this.entries) {
+      if (this.entries.size <= this.maxEntries && until > now) break;
+      this.entries.delete(oldest);
+    }
+    return true;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

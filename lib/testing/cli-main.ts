@@ -1,0 +1,131 @@
+/**
+ * `wechat-mock` command: runs the emulator standalone. Kept apart from the `cli.ts` shim so tests can
+ * drive it in-process.
+ */
+import { createMockWeChat } from './emulator.js';
+import type { MockWeChat } from './types.js';
+
+export const DEFAULT_CLI_PORT = 3900;
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Something that emits SIGINT/SIGTERM — `process` in real use, an EventEmitter in tests. */
+export interface SignalSource {
+  once(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+}
+
+export interface RunningCli {
+  readonly mock: MockWeChat;
+  /** Stops the emulator and removes the signal handlers. */
+  stop(): Promise<void>;
+  /** Settles once the emulator has stopped (by signal or by stop()). */
+  readonly stopped: Promise<void>;
+}
+
+/** Exit status and, when the emulator runs, its handle. */
+export interface CliResult {
+  exitCode: number;
+  running?: RunningCli;
+}
+
+const USAGE = `Usage: wechat-mock [--port N] [--host H]
+
+Starts the WeChat OAuth emulator (passport-wechat-oauth2/testing).
+  --port N   TCP port (default ${DEFAULT_CLI_PORT}; 0 = any free port)
+  --host H   interface to bind (default 127.0.0.1)
+  -h, --help show this help`;
+
+const stdio: CliIo = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+};
+
+interface CliArgs {
+  port: number;
+  host: string;
+  help: boolean;
+}
+
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { port: DEFAULT_CLI_PORT, host: '127.0.0.1', help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new Error(`${name} needs a value`);
+      return v;
+    };
+    if (name === '-h' || name === '--help') args.help = true;
+    else if (name === '--port') {
+      const raw = value();
+      const port = Number(raw);
+      if (!/^\d+$/.test(raw) || port > 65535) throw new Error(`invalid port: ${raw}`);
+      args.port = port;
+    } else if (name === '--host') args.host = value();
+    else throw new Error(`unknown option: ${arg}`);
+  }
+  return args;
+}
+
+function banner(mock: MockWeChat): string[] {
+  const [primary, secondary] = mock.apiBaseURL;
+  return [
+    `WeChat emulator listening on ${mock.url}`,
+    '',
+    `  authorizationURL (Official Account): ${mock.authorizationURL}`,
+    `  qrconnectURL (website app):          ${mock.qrconnectURL}`,
+    `  apiBaseURL:                          ${primary}  (api2 role: ${secondary})`,
+    `  stats:                               ${mock.url}/__mock/stats`,
+    '',
+    `  mp  (Official Account) appID ${mock.apps.mp.appID}  appSecret ${mock.apps.mp.appSecret}`,
+    `  web (website app)      appID ${mock.apps.web.appID}  appSecret ${mock.apps.web.appSecret}`,
+    '',
+    '  Test users:',
+    ...mock.users.map((u) => `    ${u.key.padEnd(10)} ${u.nickname}${u.snapshot ? '  (snapshot user)' : ''}  mp openid ${mock.openidOf('mp', u.key)}`),
+    '',
+    'Press Ctrl+C to stop.',
+  ];
+}
+
+export async function runCli(argv: readonly string[], io: CliIo = stdio, signals: SignalSource = process): Promise<CliResult> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (e) {
+    io.err(`wechat-mock: ${(e as Error).message}`);
+    io.err(USAGE);
+    return { exitCode: 2 };
+  }
+  if (args.help) {
+    io.out(USAGE);
+    return { exitCode: 0 };
+  }
+  const mock = await createMockWeChat({ port: args.port, host: args.host });
+  for (const line of banner(mock)) io.out(line);
+
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      signals.off('SIGINT', onSignal);
+      signals.off('SIGTERM', onSignal);
+      await mock.close();
+      resolveStopped();
+    })();
+    return stopping;
+  };
+  const onSignal = (): void => {
+    io.out('Stopping WeChat emulator…');
+    void stop();
+  };
+  signals.once('SIGINT', onSignal);
+  signals.once('SIGTERM', onSignal);
+  return { exitCode: 0, running: { mock, stop, stopped } };
+}

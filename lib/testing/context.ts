@@ -1,0 +1,119 @@
+/**
+ * Shared mutable state of one emulator instance: configuration, issued codes/tokens and switches.
+ */
+import type { AppRecord } from './apps.js';
+import type { Faults } from './faults.js';
+import { BoundedStore, type Expiring } from './store.js';
+import type { MockUser } from './types.js';
+
+/** What an authorization code is bound to (§9): app + user + scope + snapshot flag. */
+export interface CodeRecord extends Expiring {
+  app: AppRecord;
+  user: MockUser;
+  scope: string;
+  /** The openid/unionid this authorization reveals — virtual for snapshot users (§3.4). */
+  openid: string;
+  unionid: string;
+  snapshot: boolean;
+  used: boolean;
+}
+
+/** Grant data shared by an access token and its refresh token. */
+export interface Grant {
+  app: AppRecord;
+  user: MockUser;
+  scope: string;
+  openid: string;
+  unionid: string;
+  snapshot: boolean;
+}
+
+export interface AccessRecord extends Expiring {
+  grant: Grant;
+}
+
+export interface RefreshRecord extends Expiring {
+  grant: Grant;
+  /** The access token currently attached to this refresh token. */
+  accessToken: string;
+}
+
+/** An authorize request waiting on the consent page (or behind a QR code). */
+export interface PendingAuth extends Expiring {
+  app: AppRecord;
+  redirectURI: string;
+  scope: string;
+  state: string | undefined;
+}
+
+export interface ResolvedSettings {
+  denyBehavior: 'redirect' | 'stay';
+  strictParamOrder: boolean;
+  slowMs: number;
+  accessTtlMs: number;
+  refreshTtlMs: number;
+  snapshotUserinfo: '48001' | 'virtual';
+}
+
+export interface Stats {
+  requests: Map<string, number>;
+  connections: number;
+  tlsFull: number;
+  tlsResumed: number;
+}
+
+/** Cap for every store; 20k-login load tests stay far below it. */
+export const STORE_CAP = 100_000;
+
+export class EmulatorContext {
+  /** Set once the server listens. */
+  url = '';
+  readonly appsByID: ReadonlyMap<string, AppRecord>;
+  readonly usersByKey: ReadonlyMap<string, MockUser>;
+  /** Used codes are remembered until they expire so that reuse answers 40163 rather than 40029. */
+  readonly codes = new BoundedStore<CodeRecord>(STORE_CAP, 0);
+  /** Expired tokens linger for one more lifetime so the API can answer 42001/42002. */
+  readonly accessTokens: BoundedStore<AccessRecord>;
+  readonly refreshTokens: BoundedStore<RefreshRecord>;
+  readonly pending = new BoundedStore<PendingAuth>(STORE_CAP, 0);
+  autoConsent: { user: string; decision: 'allow' | 'deny' } | null = null;
+  readonly stats: Stats = { requests: new Map(), connections: 0, tlsFull: 0, tlsResumed: 0 };
+
+  constructor(
+    readonly apps: { readonly mp: AppRecord; readonly web: AppRecord },
+    readonly users: readonly MockUser[],
+    readonly settings: ResolvedSettings,
+    readonly faults: Faults,
+    readonly tls: boolean,
+  ) {
+    this.appsByID = new Map([
+      [apps.mp.appID, apps.mp],
+      [apps.web.appID, apps.web],
+    ]);
+    this.usersByKey = new Map(users.map((u) => [u.key, u]));
+    this.accessTokens = new BoundedStore<AccessRecord>(STORE_CAP, settings.accessTtlMs);
+    this.refreshTokens = new BoundedStore<RefreshRecord>(STORE_CAP, settings.refreshTtlMs);
+  }
+
+  /** The user chosen when nobody picks one (silent snsapi_base, missing form field): the first ordinary user. */
+  get defaultUser(): MockUser {
+    return this.users.find((u) => !u.snapshot) as MockUser;
+  }
+
+  resetStats(): void {
+    this.stats.requests.clear();
+    this.stats.connections = 0;
+    this.stats.tlsFull = 0;
+    this.stats.tlsResumed = 0;
+  }
+
+  reset(): void {
+    this.codes.clear();
+    this.accessTokens.clear();
+    this.refreshTokens.clear();
+    this.pending.clear();
+    this.autoConsent = null;
+    this.faults.clear();
+    this.resetStats();
+  }
+}

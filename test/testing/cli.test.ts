@@ -1,0 +1,86 @@
+import { EventEmitter } from 'node:events';
+import { DEFAULT_CLI_PORT, parseCliArgs, runCli, type CliIo } from '../../lib/testing/cli-main';
+import { get } from './helpers';
+
+function captureIo(): CliIo & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
+}
+
+describe('wechat-mock CLI', () => {
+  describe('parseCliArgs', () => {
+    it('defaults to 127.0.0.1:3900', () => {
+      expect(parseCliArgs([])).toEqual({ port: DEFAULT_CLI_PORT, host: '127.0.0.1', help: false });
+      expect(DEFAULT_CLI_PORT).toBe(3900);
+    });
+
+    it('reads --port/--host in both spellings', () => {
+      expect(parseCliArgs(['--port', '4000', '--host=0.0.0.0'])).toEqual({ port: 4000, host: '0.0.0.0', help: false });
+      expect(parseCliArgs(['--port=0', '--host', 'localhost', '-h'])).toEqual({ port: 0, host: 'localhost', help: true });
+    });
+
+    it.each([
+      [['--port', 'abc'], /invalid port: abc/],
+      [['--port', '70000'], /invalid port/],
+      [['--port'], /--port needs a value/],
+      [['--host='], /--host needs a value/],
+      [['--verbose'], /unknown option: --verbose/],
+    ])('rejects %j', (argv, message) => {
+      expect(() => parseCliArgs(argv)).toThrow(message);
+    });
+  });
+
+  describe('runCli', () => {
+    it('prints usage for --help and exits 0', async () => {
+      const io = captureIo();
+      expect(await runCli(['--help'], io, new EventEmitter())).toEqual({ exitCode: 0 });
+      expect(io.lines.join('\n')).toMatch(/^Usage: wechat-mock \[--port N\] \[--host H\]/);
+    });
+
+    it('reports bad arguments on stderr and exits 2', async () => {
+      const io = captureIo();
+      expect(await runCli(['--nope'], io, new EventEmitter())).toEqual({ exitCode: 2 });
+      expect(io.errors[0]).toBe('wechat-mock: unknown option: --nope');
+      expect(io.lines).toEqual([]);
+    });
+
+    describe('when started', () => {
+      it('prints URLs, credentials and users, serves, and stops on SIGINT', async () => {
+        const io = captureIo();
+        const signals = new EventEmitter();
+        const result = await runCli(['--port', '0'], io, signals);
+        const running = result.running;
+        if (!running) throw new Error('not running');
+        const { mock } = running;
+        const out = io.lines.join('\n');
+        expect(out).toContain(`WeChat emulator listening on ${mock.url}`);
+        expect(out).toContain(mock.authorizationURL);
+        expect(out).toContain(mock.qrconnectURL);
+        expect(out).toContain(`${mock.url}/api2`);
+        expect(out).toContain(`appID ${mock.apps.mp.appID}  appSecret ${mock.apps.mp.appSecret}`);
+        expect(out).toContain(`appID ${mock.apps.web.appID}  appSecret ${mock.apps.web.appSecret}`);
+        expect(out).toContain('Alice 爱丽丝');
+        expect(out).toContain('(snapshot user)');
+        expect((await get(`${mock.url}/avatar/alice.svg`)).status).toBe(200);
+        expect(signals.listenerCount('SIGINT')).toBe(1);
+
+        signals.emit('SIGINT');
+        await running.stopped;
+        expect(io.lines).toContain('Stopping WeChat emulator…');
+        expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
+        await expect(get(`${mock.url}/avatar/alice.svg`)).rejects.toThrow(/ECONNREFUSED/);
+      });
+
+      it('stop() stops it too (and is idempotent)', async () => {
+        const signals = new EventEmitter();
+        const { running } = await runCli(['--port=0'], captureIo(), signals);
+        if (!running) throw new Error('not running');
+        await Promise.all([running.stop(), running.stop()]);
+        await running.stopped;
+        expect(signals.listenerCount('SIGTERM')).toBe(0);
+        await expect(get(`${running.mock.url}/`)).rejects.toThrow(/ECONNREFUSED/);
+      });
+    });
+  });
+});
