@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { AxiosInstance } from 'axios';
 import type OAuth2Strategy from 'passport-oauth2';
+import type { WeChatStateStore } from './state/types.js';
 
 /** Which WeChat surface a login uses (wechat-protocol.md §7). */
 export type WeChatClient = 'mp' | 'web';
@@ -104,8 +105,8 @@ export interface WeChatWebAppOptions {
   scope?: 'snsapi_login';
 }
 
-/** A state store, as in passport-oauth2 (`store` option). */
-export type StateStore = OAuth2Strategy.StateStore;
+/** A state store: passport-oauth2's interface, or the 4-argument form that gets app state and metadata (SignedStateStore). */
+export type StateStore = OAuth2Strategy.StateStore | WeChatStateStore;
 
 export interface WeChatStrategyOptionsBase {
   /** Official Account appid (env `WECHAT_APP_ID`). With `client: 'web'` this may be the website app's. */
