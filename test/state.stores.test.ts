@@ -1,0 +1,163 @@
+import { SessionStateStore, Strategy as WeChatStrategy, type VerifyCallback, type WeChatProfile } from '../lib';
+import { CallbackDeduplicator } from '../lib/dedupe';
+import { ClientTaggedStore } from '../lib/state/client-tag';
+import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
+import { authenticate, fakeRequest, startLogin } from './helpers/harness';
+
+const MP = { appID: 'wxmpapp000000000001', appSecret: 'mp-secret-0123456789abcdef0123456' };
+const META = { authorizationURL: 'https://open.weixin.qq.com/connect/oauth2/authorize', tokenURL: 'x', clientID: MP.appID };
+const CODE = '0314XhHa1GCz4G0lEiJa1RNeEC04XhHK';
+let api: FakeWeChatAPI;
+beforeEach(async () => {
+  api = await new FakeWeChatAPI().start();
+  api.route('/sns/oauth2/access_token', { body: fixture('token-base.json') });
+});
+afterEach(() => api.stop());
+
+const verify = (_a: string, _r: string, profile: WeChatProfile, done: VerifyCallback) => done(null, profile);
+const withStore = (store: unknown, extra: Record<string, unknown> = {}) =>
+  new WeChatStrategy({ ...MP, scope: 'snsapi_base', callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, store: store as never, ...extra }, verify);
+
+describe('custom state stores (passport-oauth2 interface)', () => {
+  it('a 2-argument store and 3-argument verify work, wrapped with the app tag', async () => {
+    const issued = new Set<string>();
+    const store = {
+      store: (_req: unknown, cb: (e: null, s: string) => void) => {
+        issued.add('Custom123');
+        cb(null, 'Custom123');
+      },
+      verify: (_req: unknown, state: string, cb: (e: null, ok: boolean) => void) => cb(null, issued.delete(state)),
+    };
+    const s = withStore(store);
+    const started = await startLogin(s);
+    expect(started.state).toBe('mCustom123');
+    expect((await authenticate(s, started.callback(CODE))).kind).toBe('success');
+  });
+
+  it('a 3-argument store receives the metadata', async () => {
+    let seen: { clientID?: string } = {};
+    const store = {
+      store: (_req: unknown, meta: { clientID: string }, cb: (e: null, s: string) => void) => {
+        seen = meta;
+        cb(null, 'abc');
+      },
+      verify: (_req: unknown, _s: string, _m: unknown, cb: (e: null, ok: boolean) => void) => cb(null, true),
+    };
+    await startLogin(withStore(store));
+    expect(seen.clientID).toBe(MP.appID);
+  });
+
+  it('a store that makes a state WeChat would reject is a configuration error', async () => {
+    const store = { store: (_r: unknown, cb: (e: null, s: string) => void) => cb(null, 'has-dash'), verify: () => undefined };
+    const outcome = await authenticate(withStore(store), fakeRequest());
+    expect(outcome.kind === 'error' && outcome.error.message).toMatch(/state WeChat would reject/);
+  });
+
+  it('a store error is passed on', async () => {
+    const store = { store: (_r: unknown, cb: (e: Error) => void) => cb(new Error('store down')), verify: () => undefined };
+    const outcome = await authenticate(withStore(store), fakeRequest());
+    expect(outcome.kind === 'error' && outcome.error.message).toBe('store down');
+  });
+
+  it('state: false sends only the app tag and still knows the app on the callback', async () => {
+    const s = new WeChatStrategy({ ...MP, scope: 'snsapi_base', callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, state: false }, verify);
+    const started = await startLogin(s);
+    expect(started.state).toBe('m');
+    expect((await authenticate(s, started.callback(CODE))).kind).toBe('success');
+  });
+
+  it('the tag wrapper refuses a missing state', () => {
+    const tagged = new ClientTaggedStore(undefined, () => 'mp');
+    tagged.verify(fakeRequest(), undefined as never, META, (err, ok, info) => {
+      expect([err, ok, (info as { message: string }).message]).toEqual([null, false, 'invalid_state']);
+    });
+  });
+});
+
+describe('SessionStateStore', () => {
+  it('keeps at most maxPending logins per session, dropping the oldest', async () => {
+    const store = new SessionStateStore({ maxPending: 2 });
+    const req = fakeRequest();
+    const states: string[] = [];
+    for (let i = 0; i < 3; i++) store.store(req, undefined, META, (_e, s) => states.push(s as string));
+    expect(Object.keys(req.session['wechat:oauth2'])).toEqual(states.slice(1));
+  });
+
+  it('refuses an expired state', (done) => {
+    const store = new SessionStateStore({ maxAge: -1 });
+    const req = fakeRequest();
+    store.store(req, undefined, META, (_e, state) => {
+      store.verify(req, state as string, META, (_err, ok, info) => {
+        expect(ok).toBe(false);
+        expect((info as { detail: string }).detail).toMatch(/expired/);
+        done();
+      });
+    });
+  });
+
+  it('refuses a state issued for another app', (done) => {
+    const store = new SessionStateStore();
+    const req = fakeRequest();
+    store.store(req, undefined, META, (_e, state) => {
+      store.verify(req, state as string, { ...META, clientID: 'wxother' }, (_err, ok, info) => {
+        expect(ok).toBe(false);
+        expect((info as { detail: string }).detail).toMatch(/another WeChat app/);
+        done();
+      });
+    });
+  });
+
+  it('refuses prototype keys as states', (done) => {
+    const store = new SessionStateStore();
+    const req = fakeRequest();
+    store.store(req, undefined, META, () => {
+      store.verify(req, '__proto__', META, (_err, ok) => {
+        expect(ok).toBe(false);
+        done();
+      });
+    });
+  });
+
+  it('needs a session to verify too', (done) => {
+    const req = fakeRequest();
+    delete req.session;
+    new SessionStateStore().verify(req, 'x', META, (err) => {
+      expect(String(err)).toMatch(/requires session support/);
+      done();
+    });
+  });
+});
+
+describe('CallbackDeduplicator', () => {
+  it('replays the first outcome to a duplicate that arrives after it settled', () => {
+    const dedupe = new CallbackDeduplicator();
+    const settle = dedupe.begin('k', () => undefined);
+    settle?.({ kind: 'fail', challenge: { message: 'x' } });
+    const replayed: unknown[] = [];
+    expect(dedupe.begin('k', (o) => replayed.push(o))).toBeUndefined();
+    expect(replayed).toEqual([{ kind: 'fail', challenge: { message: 'x' } }]);
+  });
+
+  it('settles once', () => {
+    const dedupe = new CallbackDeduplicator();
+    const seen: unknown[] = [];
+    const settle = dedupe.begin('k', () => undefined);
+    dedupe.begin('k', (o) => seen.push(o));
+    settle?.({ kind: 'success', user: 1 });
+    settle?.({ kind: 'success', user: 2 });
+    expect(seen).toEqual([{ kind: 'success', user: 1 }]);
+  });
+
+  it('stays bounded and forgets expired entries', () => {
+    const dedupe = new CallbackDeduplicator(60_000, 50);
+    for (let i = 0; i < 500; i++) dedupe.begin(`k${i}`, () => undefined);
+    expect(dedupe.size).toBe(50);
+    const expiring = new CallbackDeduplicator(-1, 50);
+    expiring.begin('a', () => undefined);
+    expect(expiring.begin('a', () => undefined)).toBeDefined();
+  });
+
+  it('keys differ by browser', () => {
+    expect(CallbackDeduplicator.key('s', 'c', 'sid:1')).not.toBe(CallbackDeduplicator.key('s', 'c', 'sid:2'));
+  });
+});
