@@ -1,0 +1,377 @@
+/**
+ * The example app: Express 5 + express-session + Passport + the WeChat strategy.
+ *
+ * `createApp(config)` builds everything (and, in `mock` mode, starts the
+ * bundled WeChat emulator on its own port); `close()` stops what it started.
+ */
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import passport from 'passport';
+import { RedisStore } from 'connect-redis';
+import { createClient } from 'redis';
+import { SignedStateStore, Strategy as WeChatStrategy, WeChatAPIError, WeChatConfigError, WeChatTransportError, type StateStore, type WeChatAuthenticateOptions, type WeChatFailureInfo, type WeChatProfile } from 'passport-wechat-oauth2';
+import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
+import { CALLBACK_PATH, type AppConfig, type AppCredentials } from './config';
+import { safeReturnTo } from './return-to';
+import { errorPage, failurePage, FAILURE_REASONS, homePage, profilePage, type AppUser, type FailureReason, type SiteInfo } from './views';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface CreateAppOptions {
+  /** Where request and error lines go (default: the console). */
+  logger?: Logger;
+}
+
+export interface ExampleApp {
+  app: express.Express;
+  /** The in-process emulator (`mock` mode only). */
+  mock?: MockWeChat;
+  /** The WeChat settings actually used (credentials and endpoints, emulator's included). */
+  wechat: {
+    mp?: AppCredentials;
+    web?: AppCredentials;
+    callbackURL: string;
+    authorizationURL?: string;
+    qrconnectURL?: string;
+    apiBaseURL?: readonly string[];
+  };
+  site: SiteInfo;
+  /** Stops the emulator and the Redis connection this app started. Idempotent. */
+  close(): Promise<void>;
+}
+
+const consoleLogger: Logger = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+/** Real WeChat serves avatars from here (`headimgurl`). */
+const WECHAT_AVATAR_ORIGINS = ['https://thirdwx.qlogo.cn', 'https://wx.qlogo.cn'];
+
+const FAILURE_STATUS: Readonly<Record<FailureReason, number>> = {
+  access_denied: 403,
+  invalid_code: 401,
+  snapshot_user: 403,
+  invalid_state: 403,
+  invalid_request: 400,
+  unknown: 401,
+};
+
+/** Login paths that make no sense as a place to return to after login. */
+const NO_RETURN_PREFIXES = ['/login', '/logout', '/auth/', '/failure'];
+
+/** What this app keeps in the session besides Passport's data. */
+interface AppSession {
+  returnTo?: string;
+}
+
+function appSession(req: Request): AppSession {
+  return req.session as unknown as AppSession;
+}
+
+function currentUser(req: Request): AppUser | undefined {
+  const user = req.user as AppUser | undefined;
+  return user && typeof user.openid === 'string' ? user : undefined;
+}
+
+function userFromProfile(profile: WeChatProfile): AppUser {
+  return {
+    id: profile.id,
+    openid: profile.openid,
+    ...(profile.unionid ? { unionid: profile.unionid } : {}),
+    appID: profile.appID,
+    client: profile.client,
+    scope: profile.scope,
+    displayName: profile.displayName,
+    ...(profile.photos?.[0]?.value ? { avatar: profile.photos[0].value } : {}),
+    isSnapshotUser: profile.isSnapshotUser,
+  };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds a redactor for log lines: known secrets, and any code/token/secret query parameter. */
+function makeRedactor(secrets: readonly string[]): (text: string) => string {
+  const literals = secrets.filter((s) => s.length >= 4);
+  return (text) => {
+    let out = text;
+    for (const s of literals) out = out.split(s).join('[redacted]');
+    return out.replace(/\b(code|state|access_token|refresh_token|secret|appsecret|password)=([^&\s"']+)/gi, '$1=[redacted]');
+  };
+}
+
+/** HTTP status and a message that is safe to show for an error (never a stack, never a secret). */
+export function describeError(err: unknown): { status: number; message: string } {
+  if (err instanceof WeChatAPIError || err instanceof WeChatTransportError) return { status: 502, message: err.message };
+  if (err instanceof WeChatConfigError) return { status: 500, message: err.message };
+  const e = err as { name?: unknown; message?: unknown; status?: unknown; statusCode?: unknown } | null | undefined;
+  // passport-oauth2 wraps transport failures; its messages are fixed strings ("Failed to obtain access token").
+  if (e && e.name === 'InternalOAuthError' && typeof e.message === 'string') return { status: 502, message: e.message };
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) return { status, message: 'The request could not be processed.' };
+  return { status: 500, message: 'Internal Server Error' };
+}
+
+function errorSummary(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/**
+ * The last middleware: logs the error (redacted, no stack) and renders the
+ * generic error page with a safe message. It never throws.
+ */
+export function makeErrorHandler(deps: { logger: Logger; redact?: (text: string) => string; site?: SiteInfo }): ErrorRequestHandler {
+  const redact = deps.redact ?? ((text: string) => text);
+  return (err, req, res, _next) => {
+    try {
+      const { status, message } = describeError(err);
+      deps.logger.error(`${req.method} ${redact(req.path)} -> ${status}: ${redact(errorSummary(err))}`);
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      res.status(status).type('html').set('Cache-Control', 'no-store').send(errorPage(status, message, deps.site));
+    } catch {
+      // Rendering the error must never take the process down.
+      try {
+        if (res.headersSent) res.end();
+        else res.status(500).type('text').send('Internal Server Error');
+      } catch {
+        res.destroy();
+      }
+    }
+  };
+}
+
+function stateStoreFor(config: AppConfig): StateStore | undefined {
+  if (config.stateStore.kind !== 'signed') return undefined;
+  // No server-side state: an HMAC-signed state plus a browser-binding cookie (the package's SignedStateStore).
+  return new SignedStateStore({ secret: config.stateStore.secret }) as unknown as StateStore;
+}
+
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<ExampleApp> {
+  const logger = options.logger ?? consoleLogger;
+  const cleanups: Array<() => Promise<void>> = [];
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (err) {
+          logger.error(`close: ${errorSummary(err)}`);
+        }
+      }
+    })();
+    return closing;
+  };
+
+  try {
+    // ---- WeChat endpoints: bundled emulator, standalone emulator, or real WeChat.
+    let mock: MockWeChat | undefined;
+    const wechat: ExampleApp['wechat'] = {
+      mp: config.wechat.mp,
+      web: config.wechat.web,
+      callbackURL: config.wechat.callbackURL,
+      authorizationURL: config.wechat.authorizationURL,
+      qrconnectURL: config.wechat.qrconnectURL,
+      apiBaseURL: config.wechat.apiBaseURL,
+    };
+    if (config.mode === 'mock') {
+      mock = await createMockWeChat({ port: config.wechat.mockPort });
+      const started = mock;
+      cleanups.push(() => started.close());
+      Object.assign(wechat, {
+        mp: { ...mock.apps.mp },
+        web: { ...mock.apps.web },
+        authorizationURL: mock.authorizationURL,
+        qrconnectURL: mock.qrconnectURL,
+        apiBaseURL: [...mock.apiBaseURL],
+      });
+    }
+    const mockURL = mock?.url ?? config.wechat.mockURL;
+    const site: SiteInfo = {
+      mode: config.mode,
+      mockURL,
+      clients: { mp: Boolean(wechat.mp), web: Boolean(wechat.web) },
+      testUsers: mock?.users.map((u) => ({ key: u.key, nickname: u.nickname, snapshot: u.snapshot })),
+    };
+    const redact = makeRedactor(
+      [wechat.mp?.appSecret, wechat.web?.appSecret, config.session.secret, config.stateStore.kind === 'signed' ? config.stateStore.secret : undefined].filter(
+        (s): s is string => typeof s === 'string',
+      ),
+    );
+
+    // ---- Session store: Redis when REDIS_URL is set, else memory (dev).
+    let store: session.Store | undefined;
+    if (config.session.redisURL) {
+      const client = createClient({ url: config.session.redisURL });
+      client.on('error', (err: unknown) => logger.error(`Redis: ${redact(errorSummary(err))}`));
+      await client.connect();
+      cleanups.push(async () => {
+        if (client.isOpen) await client.close();
+      });
+      store = new RedisStore({ client, prefix: 'wechat-example:sess:' });
+    }
+
+    // ---- Passport and the strategy (a private Passport instance: several apps may live in one process).
+    const authenticator = new passport.Passport();
+    const stateStore = stateStoreFor(config);
+    const strategy = new WeChatStrategy(
+      {
+        client: 'auto',
+        scope: 'snsapi_userinfo',
+        ...(wechat.mp ? { appID: wechat.mp.appID, appSecret: wechat.mp.appSecret } : {}),
+        ...(wechat.web ? { web: { appID: wechat.web.appID, appSecret: wechat.web.appSecret } } : {}),
+        callbackURL: wechat.callbackURL,
+        ...(wechat.authorizationURL ? { authorizationURL: wechat.authorizationURL } : {}),
+        ...(wechat.qrconnectURL ? { qrconnectURL: wechat.qrconnectURL } : {}),
+        ...(wechat.apiBaseURL ? { apiBaseURL: wechat.apiBaseURL } : {}),
+        ...(stateStore ? { store: stateStore } : {}),
+        proxy: config.trustProxy,
+      },
+      (_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: (err: unknown, user?: Express.User) => void) => {
+        // A real app would find or create its own account here (keyed by unionid, or appID + openid).
+        done(null, userFromProfile(profile) as unknown as Express.User);
+      },
+    );
+    authenticator.use('wechat', strategy);
+    authenticator.serializeUser((user, done) => done(null, user));
+    authenticator.deserializeUser((user: unknown, done) => done(null, user as Express.User));
+
+    // ---- Express.
+    const app = express();
+    app.disable('x-powered-by');
+    if (config.trustProxy) app.set('trust proxy', 1);
+
+    // Request log: method, path (never the query: the callback's carries the code), status, time.
+    app.use((req, res, next) => {
+      const started = Date.now();
+      res.on('finish', () => logger.info(`${req.method} ${redact(req.path)} ${res.statusCode} ${Date.now() - started}ms`));
+      next();
+    });
+
+    const imgOrigins = [...new Set([...(mockURL ? [originOf(mockURL)] : []), ...WECHAT_AVATAR_ORIGINS].filter((o): o is string => Boolean(o)))];
+    app.use(
+      helmet({
+        contentSecurityPolicy: {
+          directives: {
+            'img-src': ["'self'", 'data:', ...imgOrigins],
+            'form-action': ["'self'"],
+            // Only behind HTTPS: on plain http://localhost it would upgrade the emulator's avatar URLs to https.
+            'upgrade-insecure-requests': config.trustProxy ? [] : null,
+          },
+        },
+      }),
+    );
+
+    app.use(
+      session({
+        name: config.session.cookieName,
+        secret: config.session.secret,
+        store,
+        resave: false,
+        saveUninitialized: false,
+        cookie: { httpOnly: true, sameSite: 'lax', secure: config.trustProxy ? 'auto' : false, maxAge: 8 * 60 * 60 * 1000 },
+      }),
+    );
+    app.use(authenticator.initialize());
+    app.use(authenticator.session());
+
+    const html = (res: Response, status: number, body: string): void => {
+      res.status(status).type('html').set('Cache-Control', 'no-store').send(body);
+    };
+
+    app.get('/', (req, res) => html(res, 200, homePage(site, currentUser(req))));
+
+    app.get('/login', ((req, res, next) => {
+      const requested = typeof req.query.client === 'string' ? req.query.client : 'auto';
+      if (requested !== 'mp' && requested !== 'web' && requested !== 'auto') {
+        return html(res, 400, errorPage(400, 'client must be mp, web or auto.', site));
+      }
+      let client: 'mp' | 'web' | 'auto' = requested;
+      if (client === 'auto' && site.clients.mp !== site.clients.web) client = site.clients.mp ? 'mp' : 'web';
+      if (client !== 'auto' && !site.clients[client]) {
+        return html(res, 400, errorPage(400, client === 'mp' ? 'In-WeChat login is not configured (set WECHAT_APP_ID).' : 'QR login is not configured (set WECHAT_WEB_APP_ID).', site));
+      }
+      const returnTo = safeReturnTo(req.query.returnTo);
+      const s = appSession(req);
+      if (returnTo && !NO_RETURN_PREFIXES.some((p) => returnTo === p || returnTo.startsWith(p.endsWith('/') ? p : `${p}/`) || returnTo.startsWith(`${p}?`))) {
+        s.returnTo = returnTo;
+      } else delete s.returnTo;
+      const authOptions: WeChatAuthenticateOptions = { client };
+      authenticator.authenticate('wechat', authOptions as passport.AuthenticateOptions)(req, res, next);
+    }) as RequestHandler);
+
+    const callbackPath = new URL(wechat.callbackURL, 'http://callback.invalid').pathname || CALLBACK_PATH;
+    app.get(callbackPath, ((req: Request, res: Response, next: NextFunction) => {
+      authenticator.authenticate('wechat', (err: unknown, user: AppUser | false | undefined, info: unknown) => {
+        if (err) return next(err);
+        if (!user) {
+          const failure = (info ?? {}) as Partial<WeChatFailureInfo>;
+          const reason: FailureReason = FAILURE_REASONS.includes(failure.message as FailureReason) ? (failure.message as FailureReason) : 'unknown';
+          const query = new URLSearchParams({ reason });
+          if (typeof failure.errcode === 'number') query.set('errcode', String(failure.errcode));
+          logger.warn(`login failed: ${reason}${failure.errcode ? ` (errcode ${failure.errcode})` : ''}`);
+          return res.redirect(`/failure?${query}`);
+        }
+        // Read returnTo before logIn: Passport 0.7 regenerates the session (against fixation), which drops it.
+        const s = appSession(req);
+        const returnTo = safeReturnTo(s.returnTo) ?? '/profile';
+        delete s.returnTo;
+        req.logIn(user as unknown as Express.User, (loginErr) => {
+          if (loginErr) return next(loginErr);
+          logger.info(`login ok: ${user.client} user`);
+          res.redirect(returnTo);
+        });
+      })(req, res, next);
+    }) as RequestHandler);
+
+    app.get('/profile', (req, res) => {
+      const user = currentUser(req);
+      if (!user) return res.redirect('/');
+      html(res, 200, profilePage(site, user));
+    });
+
+    app.post('/logout', ((req, res, next) => {
+      req.logout((err) => {
+        if (err) return next(err);
+        const finish = (): void => {
+          res.clearCookie(config.session.cookieName, { httpOnly: true, sameSite: 'lax', path: '/' });
+          res.redirect(303, '/');
+        };
+        if (!req.session) return finish();
+        req.session.destroy((destroyErr) => (destroyErr ? next(destroyErr) : finish()));
+      });
+    }) as RequestHandler);
+
+    app.get('/failure', (req, res) => {
+      const raw = typeof req.query.reason === 'string' ? req.query.reason : '';
+      const reason: FailureReason = FAILURE_REASONS.includes(raw as FailureReason) ? (raw as FailureReason) : 'unknown';
+      const rawCode = typeof req.query.errcode === 'string' && /^-?\d{1,6}$/.test(req.query.errcode) ? Number(req.query.errcode) : undefined;
+      html(res, FAILURE_STATUS[reason], failurePage(site, reason, reason === 'invalid_code' ? rawCode : undefined));
+    });
+
+    app.use((_req, res) => html(res, 404, errorPage(404, 'Page not found. 页面不存在。', site)));
+
+    app.use(makeErrorHandler({ logger, redact, site }));
+
+    return { app, mock, wechat, site, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
