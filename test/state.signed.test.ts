@@ -1,11 +1,9 @@
 import { MemorySeenStore, SignedStateStore, Strategy as WeChatStrategy, type VerifyCallback, type WeChatProfile } from '../lib';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest } from './helpers/harness';
+import { MP, WEB, CODE } from './fixtures/apps';
 
-const MP = { appID: 'wxmpapp000000000001', appSecret: 'mp-secret-0123456789abcdef0123456' };
-const WEB = { appID: 'wxwebapp00000000002', appSecret: 'web-secret-0123456789abcdef01234' };
 const SECRET = 'signed-state-test-secret-0123456789';
-const CODE = '0314XhHa1GCz4G0lEiJa1RNeEC04XhHK';
 let api: FakeWeChatAPI;
 
 beforeEach(async () => {

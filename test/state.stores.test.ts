@@ -3,10 +3,9 @@ import { CallbackDeduplicator } from '../lib/dedupe';
 import { ClientTaggedStore } from '../lib/state/client-tag';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest, startLogin } from './helpers/harness';
+import { MP, CODE } from './fixtures/apps';
 
-const MP = { appID: 'wxmpapp000000000001', appSecret: 'mp-secret-0123456789abcdef0123456' };
 const META = { authorizationURL: 'https://open.weixin.qq.com/connect/oauth2/authorize', tokenURL: 'x', clientID: MP.appID };
-const CODE = '0314XhHa1GCz4G0lEiJa1RNeEC04XhHK';
 let api: FakeWeChatAPI;
 beforeEach(async () => {
   api = await new FakeWeChatAPI().start();

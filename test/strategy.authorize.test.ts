@@ -1,8 +1,7 @@
 import { Strategy as WeChatStrategy, WeChatConfigError, type VerifyCallback, type WeChatProfile } from '../lib';
 import { authenticate, fakeRequest } from './helpers/harness';
+import { MP, WEB } from './fixtures/apps';
 
-const MP = { appID: 'wxmpapp000000000001', appSecret: 'mp-secret-0123456789abcdef0123456' };
-const WEB = { appID: 'wxwebapp00000000002', appSecret: 'web-secret-0123456789abcdef01234' };
 const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const verify = (_a: string, _r: string, profile: WeChatProfile, done: VerifyCallback) => done(null, profile);

@@ -2,10 +2,8 @@ import OAuth2Strategy from 'passport-oauth2';
 import { Strategy as WeChatStrategy, WeChatAPIError, type VerifyCallback, type WeChatProfile, type WeChatTokenResponse } from '../lib';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest, startLogin } from './helpers/harness';
+import { MP, WEB, CODE } from './fixtures/apps';
 
-const MP = { appID: 'wxmpapp000000000001', appSecret: 'mp-secret-0123456789abcdef0123456' };
-const WEB = { appID: 'wxwebapp00000000002', appSecret: 'web-secret-0123456789abcdef01234' };
-const CODE = '0314XhHa1GCz4G0lEiJa1RNeEC04XhHK';
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0';
 const WECHAT_UA = 'Mozilla/5.0 (iPhone) MicroMessenger/8.0.47';
 

@@ -3,9 +3,8 @@ import axios from 'axios';
 import { Strategy as WeChatStrategy, WeChatAPIError, WeChatHttpClient, WeChatTransportError, type VerifyCallback, type WeChatProfile } from '../lib';
 import { FakeWeChatAPI, fixture, type Reply } from './helpers/fake-wechat';
 import { authenticate, startLogin } from './helpers/harness';
+import { MP, CODE } from './fixtures/apps';
 
-const MP = { appID: 'wxmpapp000000000001', appSecret: 'mp-secret-0123456789abcdef0123456' };
-const CODE = '0314XhHa1GCz4G0lEiJa1RNeEC04XhHK';
 let primary: FakeWeChatAPI;
 let backup: FakeWeChatAPI;
 

@@ -1,9 +1,8 @@
 import refresh from 'passport-oauth2-refresh';
 import { Strategy as WeChatStrategy, WeChatAPIError, WeChatConfigError, WeChatOAuth2 } from '../lib';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
+import { MP, WEB } from './fixtures/apps';
 
-const MP = { appID: 'wxmpapp000000000001', appSecret: 'mp-secret-0123456789abcdef0123456' };
-const WEB = { appID: 'wxwebapp00000000002', appSecret: 'web-secret-0123456789abcdef01234' };
 let api: FakeWeChatAPI;
 let strategy: WeChatStrategy;
 

@@ -24,23 +24,38 @@ function tokenRevealsUnionid(g: Grant): boolean {
   return g.app.boundToOpenPlatform && (g.app.client === 'web' || g.scope === 'snsapi_userinfo');
 }
 
-function accessToken(ctx: EmulatorContext, q: URLSearchParams): string {
+type CodeRecord = NonNullable<ReturnType<EmulatorContext['codes']['get']>>;
+
+/**
+ * Checks appid/secret/grant_type and redeems a single-use code (shared by the OAuth token
+ * exchange and jscode2session). Returns the code's record, or the errcode body to answer.
+ */
+function redeemCode(ctx: EmulatorContext, q: URLSearchParams, codeParam: 'code' | 'js_code'): { rec: CodeRecord } | { error: string } {
   const appid = q.get('appid');
   const secret = q.get('secret');
-  const code = q.get('code');
-  if (!appid) return errorBody(41002);
-  if (!secret) return errorBody(41004);
-  if (!code) return errorBody(41008);
+  const code = q.get(codeParam);
+  if (!appid) return { error: errorBody(41002) };
+  if (!secret) return { error: errorBody(41004) };
+  if (!code) return { error: errorBody(41008) };
   const app = ctx.appsByID.get(appid);
-  if (!app) return errorBody(40013);
-  if (secret !== app.appSecret) return errorBody(40125);
-  if (q.get('grant_type') !== 'authorization_code') return errorBody(40002);
+  if (!app) return { error: errorBody(40013) };
+  if (secret !== app.appSecret) return { error: errorBody(40125) };
+  if (q.get('grant_type') !== 'authorization_code') return { error: errorBody(40002) };
   const now = Date.now();
   const rec = ctx.codes.get(code, now);
   // Unknown, expired and other-app codes all answer 40029 (§2.2); only a reuse answers 40163.
-  if (!rec || rec.app !== app || rec.expiresAt <= now) return errorBody(40029);
-  if (rec.used) return errorBody(40163);
+  if (!rec || rec.app !== app || rec.expiresAt <= now) return { error: errorBody(40029) };
+  if (rec.used) return { error: errorBody(40163) };
   rec.used = true;
+  return { rec };
+}
+
+function accessToken(ctx: EmulatorContext, q: URLSearchParams): string {
+  const redeemed = redeemCode(ctx, q, 'code');
+  if ('error' in redeemed) return redeemed.error;
+  const { rec } = redeemed;
+  const app = rec.app;
+  const now = Date.now();
   const grant: Grant = { app, user: rec.user, scope: rec.scope, openid: rec.openid, unionid: rec.unionid, snapshot: rec.snapshot };
   const access = randomToken();
   const refresh = randomToken();
@@ -139,21 +154,10 @@ function userinfo(ctx: EmulatorContext, q: URLSearchParams): string {
  * `wx.login`), with the same single-use rules as the OAuth code.
  */
 function jscode2session(ctx: EmulatorContext, q: URLSearchParams): string {
-  const appid = q.get('appid');
-  const secret = q.get('secret');
-  const code = q.get('js_code');
-  if (!appid) return errorBody(41002);
-  if (!secret) return errorBody(41004);
-  if (!code) return errorBody(41008);
-  const app = ctx.appsByID.get(appid);
-  if (!app) return errorBody(40013);
-  if (secret !== app.appSecret) return errorBody(40125);
-  if (q.get('grant_type') !== 'authorization_code') return errorBody(40002);
-  const now = Date.now();
-  const rec = ctx.codes.get(code, now);
-  if (!rec || rec.app !== app || rec.expiresAt <= now) return errorBody(40029);
-  if (rec.used) return errorBody(40163);
-  rec.used = true;
+  const redeemed = redeemCode(ctx, q, 'js_code');
+  if ('error' in redeemed) return redeemed.error;
+  const { rec } = redeemed;
+  const app = rec.app;
   const body: Record<string, string> = { session_key: randomSessionKey(), openid: rec.openid };
   if (app.boundToOpenPlatform) body.unionid = rec.unionid;
   return wechatJson(body);
