@@ -160,6 +160,11 @@ export class Strategy extends OAuth2Strategy {
     if (error === 'access_denied' || code === 'authdeny' || (!code && state !== undefined)) {
       return this.fail({ message: 'access_denied', detail: 'The user refused to authorize the login.' } satisfies WeChatFailureInfo, 403);
     }
+    // WeChat never sends any other `error`; passport-oauth2 would make it a
+    // server error (AuthorizationError), so a hostile query could cause a 500.
+    if (error) {
+      return this.fail({ message: 'invalid_request', detail: 'The callback carried an error parameter WeChat does not send.' } satisfies WeChatFailureInfo, 400);
+    }
     if (code) return this.handleCallback(req, options, String(state ?? ''));
     return this.startLogin(req, options);
   }

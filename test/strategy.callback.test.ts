@@ -178,9 +178,9 @@ describe('WeChatStrategy: the callback', () => {
       expect(outcome).toMatchObject({ kind: 'fail', challenge: { message: 'invalid_request' }, status: 400 });
     });
 
-    it('passes other OAuth errors on as an AuthorizationError', async () => {
+    it('fails any other error parameter with invalid_request (WeChat sends none; never a 5xx)', async () => {
       const outcome = await authenticate(strategyWith(), fakeRequest({ query: { error: 'server_error', error_description: 'boom' } }));
-      expect(outcome.kind === 'error' && outcome.error.name).toBe('AuthorizationError');
+      expect(outcome).toMatchObject({ kind: 'fail', status: 400, challenge: { message: 'invalid_request' } });
     });
   });
 

@@ -1,0 +1,160 @@
+/**
+ * Two app instances behind one emulator: a login started on A may come back
+ * on B (load balancer without sticky sessions).
+ * - sessions in a shared Redis (express-session + connect-redis): B finds
+ *   the state, logs the user in, and A sees the user;
+ * - SignedStateStore with NO shared state storage (each instance its own
+ *   memory session store): the signed state + nonce cookie are enough.
+ * Needs /usr/bin/redis-server for the first part; skipped with a notice when
+ * it is missing, unless REQUIRE_REDIS=1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { createClient, type RedisClientType } from 'redis';
+import { RedisStore } from 'connect-redis';
+import { SignedStateStore } from '../../lib';
+import { createMockWeChat, type MockWeChat } from '../../lib/testing';
+import { Browser } from '../helpers/login-app';
+import { startReliabilityApp, type ReliabilityApp } from './helpers';
+
+const REDIS_BIN = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
+const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
+
+let mock: MockWeChat;
+beforeAll(async () => {
+  mock = await createMockWeChat();
+  mock.setAutoConsent({ user: 'bob', decision: 'allow' });
+});
+afterAll(async () => {
+  await mock?.close();
+});
+
+/** The callback URL WeChat sent for a login started on `from`, re-pointed at `to`. */
+function onInstance(callbackURL: string, to: string): string {
+  const u = new URL(callbackURL);
+  return to + u.pathname + u.search;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+async function crossInstanceLogin(a: ReliabilityApp, b: ReliabilityApp) {
+  const browser = new Browser();
+  const cb = await browser.callbackURL(a.url);
+  expect(cb.startsWith(a.url)).toBe(true);
+  const res = await browser.get(onInstance(cb, b.url));
+  const body = (await res.json()) as { user?: { openid: string } };
+  return { browser, status: res.status, body };
+}
+
+if (!REDIS_BIN && !REQUIRE_REDIS) {
+  console.warn('multi-instance: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping the shared-Redis tests. Set REQUIRE_REDIS=1 to make this a failure.');
+}
+
+(REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip)('two instances sharing Redis sessions', () => {
+  let redis: ChildProcess | undefined;
+  const clients: RedisClientType[] = [];
+  let a: ReliabilityApp;
+  let b: ReliabilityApp;
+
+  beforeAll(async () => {
+    if (!REDIS_BIN) throw new Error('REQUIRE_REDIS=1 but redis-server is not installed');
+    const port = await freePort();
+    redis = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const url = `redis://127.0.0.1:${port}`;
+    for (const _ of [0, 1]) {
+      const client = createClient({ url, socket: { reconnectStrategy: (retries) => (retries > 50 ? new Error('redis did not start') : 50) } }) as RedisClientType;
+      client.on('error', () => undefined);
+      await client.connect();
+      clients.push(client);
+    }
+    // Same session secret and cookie name on both: they are one app, scaled out.
+    a = await startReliabilityApp(mock, { sessionStore: new RedisStore({ client: clients[0], prefix: 'wx:' }) });
+    b = await startReliabilityApp(mock, { sessionStore: new RedisStore({ client: clients[1], prefix: 'wx:' }) });
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    for (const c of clients) await c.quit().catch(() => undefined);
+    if (redis?.pid) redis.kill('SIGTERM');
+  });
+
+  it('login started on A, callback on B → success, and A sees the user', async () => {
+    const { browser, status, body } = await crossInstanceLogin(a, b);
+    expect(status).toBe(200);
+    expect(body.user?.openid).toBe(mock.openidOf('mp', 'bob'));
+    const me = (await (await browser.get(`${a.url}/me`)).json()) as { user: { openid: string } | null };
+    expect(me.user?.openid).toBe(mock.openidOf('mp', 'bob'));
+    expect((await clients[0].keys('wx:*')).length).toBeGreaterThan(0);
+  });
+
+  it('the same callback replayed on A by another browser does not log it in', async () => {
+    const browser = new Browser();
+    const cb = await browser.callbackURL(a.url);
+    expect((await browser.get(onInstance(cb, b.url))).status).toBe(200);
+    const stranger = new Browser();
+    const replay = await stranger.get(onInstance(cb, a.url));
+    expect(replay.status).toBe(401);
+    const strangerMe = (await (await stranger.get(`${a.url}/me`)).json()) as { user: unknown };
+    expect(strangerMe.user).toBeNull();
+  });
+
+  it('several interleaved cross-instance logins all succeed', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? crossInstanceLogin(a, b) : crossInstanceLogin(b, a))));
+    for (const r of results) expect(r.status).toBe(200);
+  });
+});
+
+describe('two instances with SignedStateStore and no shared state storage', () => {
+  let a: ReliabilityApp;
+  let b: ReliabilityApp;
+  const secret = 'multi-instance-signed-state-secret-0123456789';
+
+  beforeAll(async () => {
+    // Each instance: its own in-memory session store and its own seen-store.
+    a = await startReliabilityApp(mock, { store: new SignedStateStore({ secret }) });
+    b = await startReliabilityApp(mock, { store: new SignedStateStore({ secret }) });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('login started on A, callback on B → success', async () => {
+    const { browser, status, body } = await crossInstanceLogin(a, b);
+    expect(status).toBe(200);
+    expect(body.user?.openid).toBe(mock.openidOf('mp', 'bob'));
+    const onB = (await (await browser.get(`${b.url}/me`)).json()) as { user: { openid: string } | null };
+    expect(onB.user?.openid).toBe(mock.openidOf('mp', 'bob'));
+  });
+
+  it('the callback on B from a browser without the nonce cookie fails (invalid_state)', async () => {
+    const browser = new Browser();
+    const cb = await browser.callbackURL(a.url);
+    const res = await new Browser().get(onInstance(cb, b.url));
+    const body = (await res.json()) as { failed?: { message: string } };
+    expect(res.status).toBe(401);
+    expect(body.failed?.message).toBe('invalid_state');
+  });
+
+  it('a different secret on B rejects A\'s state', async () => {
+    const other = await startReliabilityApp(mock, { store: new SignedStateStore({ secret: 'another-secret-entirely-0123456789abcdef' }) });
+    try {
+      const browser = new Browser();
+      const cb = await browser.callbackURL(a.url);
+      const res = await browser.get(onInstance(cb, other.url));
+      const body = (await res.json()) as { failed?: { message: string } };
+      expect(res.status).toBe(401);
+      expect(body.failed?.message).toBe('invalid_state');
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * No secret ever leaks: provoke every failure we can (bad secret, reused
+ * code, transport faults, userinfo/refresh errors, an unreachable API),
+ * capture everything printed and every error, and grep all of it — plus
+ * String(err), err.stack, util.inspect(err) and JSON.stringify(err) — for the
+ * app secrets, the codes and the tokens the emulator issued.
+ */
+import util from 'node:util';
+import net from 'node:net';
+import { createMockWeChat, type MockWeChat } from '../../lib/testing';
+import type { FaultKind } from '../../lib/testing/types';
+import { Browser } from '../helpers/login-app';
+import { startReliabilityApp, type ReliabilityApp } from './helpers';
+
+const WRONG_SECRET = 'ffffffffffffffffffffffffffff0bad';
+const TOKEN = '/sns/oauth2/access_token';
+const USERINFO = '/sns/userinfo';
+const REFRESH = '/sns/oauth2/refresh_token';
+const FAST_FAULTS: FaultKind[] = ['reset', '502', 'html', 'truncated', -1, 'timeout'];
+
+let mock: MockWeChat;
+let good: ReliabilityApp;
+let bad: ReliabilityApp;
+let dead: ReliabilityApp;
+const printed: string[] = [];
+const errors: unknown[] = [];
+const bodies: string[] = [];
+const codes: string[] = [];
+const issuedTokens: string[] = [];
+const restore: Array<() => void> = [];
+
+function capture() {
+  for (const stream of [process.stdout, process.stderr]) {
+    const original = stream.write;
+    stream.write = function (chunk: unknown, ...rest: unknown[]) {
+      printed.push(String(chunk));
+      return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
+    } as typeof stream.write;
+    restore.push(() => (stream.write = original));
+  }
+  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+    const spy = jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      printed.push(util.format(...args));
+    });
+    restore.push(() => spy.mockRestore());
+  }
+}
+
+async function freePortThatIsClosed(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Login through `app`; records the code and the response body. */
+async function login(app: ReliabilityApp, browser = new Browser()) {
+  const cb = await browser.callbackURL(app.url);
+  const code = new URL(cb).searchParams.get('code');
+  if (code) codes.push(code);
+  const res = await browser.get(cb);
+  const text = await res.text();
+  bodies.push(text);
+  return { status: res.status, text, cb, browser };
+}
+
+async function settle<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    errors.push(err);
+    return undefined;
+  }
+}
+
+beforeAll(async () => {
+  capture();
+  mock = await createMockWeChat({ slowMs: 600 });
+  mock.setAutoConsent({ user: 'alice', decision: 'allow' });
+  good = await startReliabilityApp(mock, { strategy: { timeout: 300 } });
+  bad = await startReliabilityApp(mock, { strategy: { timeout: 300, appSecret: WRONG_SECRET } });
+  const port = await freePortThatIsClosed();
+  dead = await startReliabilityApp(mock, { strategy: { timeout: 300, apiBaseURL: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/api2`] } });
+});
+
+afterAll(async () => {
+  await good?.close();
+  await bad?.close();
+  await dead?.close();
+  await mock?.close();
+  for (const r of restore.reverse()) r();
+});
+
+function secrets(): string[] {
+  const all = [mock.apps.mp.appSecret, mock.apps.web.appSecret, WRONG_SECRET, ...codes, ...issuedTokens];
+  for (const app of [good, bad, dead]) for (const t of app.tokens) all.push(t.accessToken, t.refreshToken);
+  return [...new Set(all.filter((s) => typeof s === 'string' && s.length >= 8))];
+}
+
+function errorTexts(err: unknown): string[] {
+  const e = err as Error;
+  let json = '';
+  try {
+    json = JSON.stringify(err) ?? '';
+  } catch (x) {
+    json = `unserializable: ${String(x)}`;
+  }
+  return [String(err), e?.stack ?? '', util.inspect(err, { depth: 5 }), json, e?.message ?? ''];
+}
+
+describe('secrets never appear in output or errors', () => {
+  it('provokes every failure path and collects what it can', async () => {
+    // 1. A successful login: its code and tokens are secrets from now on.
+    const ok = await login(good);
+    expect(ok.status).toBe(200);
+    const { accessToken, refreshToken, openid } = good.tokens[0];
+    expect(accessToken).toMatch(/^83_/);
+
+    // 2. Reused code: someone (the slow primary, an attacker) redeemed it first.
+    {
+      const browser = new Browser();
+      const cb = await browser.callbackURL(good.url);
+      const code = new URL(cb).searchParams.get('code') as string;
+      codes.push(code);
+      const q = new URLSearchParams({ appid: mock.apps.mp.appID, secret: mock.apps.mp.appSecret, code, grant_type: 'authorization_code' });
+      const direct = (await (await fetch(`${mock.url}${TOKEN}?${q}`)).json()) as { access_token: string; refresh_token: string };
+      issuedTokens.push(direct.access_token, direct.refresh_token);
+      const res = await browser.get(cb);
+      const text = await res.text();
+      bodies.push(text);
+      expect(res.status).toBe(401);
+      expect(JSON.parse(text).failed.message).toBe('invalid_code');
+      // and the very same callback replayed in another browser
+      const other = new Browser();
+      const again = await other.get(cb);
+      bodies.push(await again.text());
+    }
+
+    // 3. Wrong appSecret: 40125.
+    const wrong = await login(bad);
+    expect(wrong.status).toBe(500);
+    expect(wrong.text).toMatch(/40125/);
+
+    // 4. Token / userinfo faults on both bases.
+    for (const path of [TOKEN, USERINFO]) {
+      for (const kind of FAST_FAULTS) {
+        mock.setFault(path, kind, 1);
+        mock.setFault(`/api2${path}`, kind, 1);
+        const r = await login(good);
+        expect(r.status).toBe(500);
+      }
+    }
+
+    // 5. Strategy helpers: userinfo, refresh, checkAccessToken, with faults and bad inputs.
+    const s = good.strategy;
+    await settle(s.getUserInfo('83_notatoken', openid));
+    await settle(s.getUserInfo(accessToken, mock.openidOf('mp', 'bob')));
+    await settle(s.refreshAccessToken('83_notarefreshtoken'));
+    for (const kind of FAST_FAULTS) {
+      for (const path of [USERINFO, REFRESH, '/sns/auth']) {
+        mock.setFault(path, kind, 1);
+        mock.setFault(`/api2${path}`, kind, 1);
+      }
+      await settle(s.getUserInfo(accessToken, openid));
+      const refreshed = await settle(s.refreshAccessToken(refreshToken));
+      expect(refreshed).toBeUndefined();
+      await settle(s.checkAccessToken(accessToken, openid));
+    }
+    const refreshed = await s.refreshAccessToken(refreshToken);
+    issuedTokens.push(refreshed.accessToken, refreshed.refreshToken);
+
+    // 6. Transport errors: an API base nobody listens on.
+    const unreachable = await login(dead);
+    expect(unreachable.status).toBe(500);
+    await settle(dead.strategy.refreshAccessToken(refreshToken));
+    await settle(dead.strategy.getUserInfo(accessToken, openid));
+    await settle(dead.strategy.checkAccessToken(accessToken, openid));
+
+    // Also print every error the way an app's logger would.
+    for (const err of [...errors, ...good.errors, ...bad.errors, ...dead.errors]) {
+      console.error('login error:', err);
+      console.log(util.inspect(err, { depth: 5, showHidden: true }));
+    }
+    expect(errors.length).toBeGreaterThan(10);
+    expect(good.errors.length).toBeGreaterThanOrEqual(12);
+    expect(bad.errors).toHaveLength(1);
+  });
+
+  it('finds none of the secrets, codes or tokens anywhere', () => {
+    const list = secrets();
+    expect(list.length).toBeGreaterThanOrEqual(8);
+    const haystacks: Array<[string, string]> = [
+      ...printed.map((t, i) => [`printed[${i}]`, t] as [string, string]),
+      ...bodies.map((t, i) => [`body[${i}]`, t] as [string, string]),
+    ];
+    for (const [i, err] of [...errors, ...good.errors, ...bad.errors, ...dead.errors].entries()) {
+      for (const [j, t] of errorTexts(err).entries()) haystacks.push([`error[${i}].${j}`, t]);
+    }
+    const leaks: string[] = [];
+    for (const [where, text] of haystacks) {
+      for (const secret of list) if (text.includes(secret)) leaks.push(`${where} contains ${secret.slice(0, 6)}…`);
+    }
+    expect(leaks).toEqual([]);
+  });
+});
+
+describe('example app pages', () => {
+  let h: import('../example-app/helpers').Harness | undefined;
+  let helpers: typeof import('../example-app/helpers') | undefined;
+
+  beforeAll(async () => {
+    try {
+      helpers = await import('../example-app/helpers');
+      h = await helpers.startApp();
+    } catch (err) {
+      console.warn(`example app not usable, skipping its secret checks: ${String(err)}`);
+    }
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('error and failure pages and logs never contain secrets or codes', async () => {
+    if (!h || !helpers) return;
+    const { TestBrowser, login: appLogin, callbackParams, TEST_SESSION_SECRET } = helpers;
+    const seenCodes: string[] = [];
+    const ok = await appLogin(h, new TestBrowser(h, helpers.WECHAT_UA), { client: 'mp' });
+    const okCode = callbackParams(ok.callbackURL).code;
+    if (okCode) seenCodes.push(okCode);
+    // reused code: replay the same callback in another browser, and in the same one
+    const replay = new TestBrowser(h, helpers.WECHAT_UA);
+    await replay.get(ok.callbackURL);
+    for (const kind of ['502', 'html', 'truncated', 'reset', -1] as FaultKind[]) {
+      for (const path of [TOKEN, USERINFO]) {
+        h.mock.setFault(path, kind, 1);
+        h.mock.setFault(`/api2${path}`, kind, 1);
+        const browser = new TestBrowser(h, helpers.WECHAT_UA);
+        const r = await appLogin(h, browser, { client: 'mp' });
+        const code = callbackParams(r.callbackURL).code;
+        if (code) seenCodes.push(code);
+        if (r.callback.location) await browser.get(r.callback.location);
+        h.mock.setFault(path, kind, 0);
+        h.mock.setFault(`/api2${path}`, kind, 0);
+      }
+    }
+    const list = [h.mock.apps.mp.appSecret, h.mock.apps.web.appSecret, TEST_SESSION_SECRET, ...seenCodes];
+    const leaks: string[] = [];
+    for (const [where, text] of [...h.bodies.map((b, i) => [`body[${i}]`, b]), ...h.logs.map((l, i) => [`log[${i}]`, l])]) {
+      for (const secret of list) if (text.includes(secret)) leaks.push(`${where} contains ${secret.slice(0, 6)}…`);
+    }
+    // The emulator's own pages are in h.bodies too; only the app's must be clean, but the emulator never echoes secrets either.
+    expect(leaks).toEqual([]);
+    expect(seenCodes.length).toBeGreaterThan(5);
+  });
+});
