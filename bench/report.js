@@ -1,0 +1,236 @@
+'use strict';
+// Turns the orchestrator's results into the printed table, latest.md and
+// latest.json (quick.* in --quick mode).
+const fs = require('node:fs');
+const path = require('node:path');
+const { round } = require('./stats');
+
+const CONTESTANTS = ['passport-wechat-oauth2', 'passport-wechat', 'wechat-oauth', 'floor'];
+const OURS = 'passport-wechat-oauth2';
+const PEERS = ['passport-wechat', 'wechat-oauth'];
+const WORKLOAD_TITLES = {
+  userinfo: 'snsapi_userinfo callback (token + userinfo)',
+  base: 'snsapi_base callback (token only)',
+  authorize: 'authorize redirect (/login) alone',
+};
+
+function fmt(x, digits = 2) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  return x.toFixed(digits);
+}
+
+function table(results) {
+  const head = '| workload | contestant | logins/s | p50 ms | p99 ms | upstream req/login | new TCP/TLS conn/login | peak RSS MB | × floor | app CPU ms/login | emulator CPU ms/login |';
+  const sep = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const rows = [head, sep];
+  for (const [point, byContestant] of Object.entries(results.workloads)) {
+    for (const name of CONTESTANTS) {
+      const m = byContestant[name];
+      if (!m) continue;
+      const d = (results.details[point] && results.details[point][name]) || {};
+      const err = d.errors;
+      rows.push(`| ${point} | ${name === OURS ? `**${name}**` : name}${err ? ` ⚠ ${err} errors` : ''} | ${fmt(m.loginsPerSec, 0)} | ${fmt(m.p50Ms)} | ${fmt(m.p99Ms)} | ${fmt(m.upstreamPerLogin, 3)} | ${fmt(m.newConnectionsPerLogin, 3)} | ${fmt(m.peakRssMB, 1)} | ${fmt(m.ratioToFloor)} | ${fmt(d.cpuMsPerLogin, 3)} | ${fmt(d.emulatorCpuMsPerLogin, 3)} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+function importTable(importCost) {
+  if (!importCost) return '';
+  const rows = ['| require(…) in a fresh process | time ms (median) | RSS after MB | RSS added MB |', '|---|--:|--:|--:|'];
+  for (const [name, m] of Object.entries(importCost.packages)) {
+    rows.push(`| \`${name}\` | ${fmt(m.ms, 1)} | ${fmt(m.rssMB, 1)} | ${fmt(m.rssDeltaMB, 1)} |`);
+  }
+  return rows.join('\n') + `\n\nMedian of ${importCost.runs} runs each, runs interleaved; \`node\` itself starts at about ${fmt(importCost.baselineRssMB, 1)} MB RSS.`;
+}
+
+function soakSection(soak) {
+  if (!soak) return 'Not run (quick mode).';
+  const rows = ['| logins so far | RSS after GC MB | heap used after GC MB | RSS before GC MB | logins/s in chunk |', '|--:|--:|--:|--:|--:|'];
+  for (const s of soak.samples) rows.push(`| ${s.logins} | ${fmt(s.rssAfterGcMB, 1)} | ${fmt(s.heapUsedMB, 1)} | ${fmt(s.rssMB, 1)} | ${fmt(s.loginsPerSec, 0)} |`);
+  return [
+    `${soak.logins} \`snsapi_userinfo\` logins at c${soak.concurrency} through ${OURS} in one process, in chunks of ${soak.chunk}. `
+    + 'After each chunk the MemoryStore is emptied (the sessions a soak leaves behind are the app\'s, not the strategy\'s) and memory is read after a forced GC.',
+    '',
+    rows.join('\n'),
+    '',
+    `RSS after GC went from ${fmt(soak.rssAt2000MB, 1)} MB (after ${soak.chunk}) to ${fmt(soak.rssAtEndMB, 1)} MB (after ${soak.logins}): `
+    + `${soak.growthPct >= 0 ? '+' : ''}${fmt(soak.growthPct, 1)} % (target: within ±10 %). Errors: ${soak.errors}.`,
+    'RSS also holds memory V8 and the allocator have freed but not returned; heap used after GC is the sharper leak signal.',
+  ].join('\n');
+}
+
+function targets(results) {
+  const w = results.workloads;
+  const lines = [];
+  const check = (ok, text) => lines.push(`- ${ok === null ? '–' : ok ? '✅' : '❌'} ${text}`);
+  const ours50 = w['userinfo-c50'] && w['userinfo-c50'][OURS];
+  if (ours50) {
+    const floor50 = w['userinfo-c50'].floor;
+    check(ours50.ratioToFloor >= 0.8, `userinfo c50 throughput ≥ 0.8× floor: ${fmt(ours50.ratioToFloor)}× (${fmt(ours50.loginsPerSec, 0)} vs ${fmt(floor50 && floor50.loginsPerSec, 0)} logins/s)`);
+    const d50 = results.details['userinfo-c50'] || {};
+    if (d50[OURS] && d50.floor) {
+      lines.push(`  - CPU view, less sensitive to other load on the machine: the app process spends ${fmt(d50[OURS].cpuMsPerLogin, 3)} ms of CPU per login with ${OURS} `
+        + `and ${fmt(d50.floor.cpuMsPerLogin, 3)} ms with the floor (floor ÷ ours = ${fmt(d50.floor.cpuMsPerLogin / d50[OURS].cpuMsPerLogin)}).`);
+    }
+    const ahead = PEERS.every((p) => !w['userinfo-c50'][p] || ours50.loginsPerSec > w['userinfo-c50'][p].loginsPerSec);
+    check(ahead, `userinfo c50 ahead of every peer: ${PEERS.map((p) => `${p} ${fmt(w['userinfo-c50'][p] && w['userinfo-c50'][p].loginsPerSec, 0)}`).join(', ')}`);
+  }
+  for (const [wl, want] of [['userinfo', 2], ['base', 1]]) {
+    const got = ['c1', 'c50'].map((c) => w[`${wl}-${c}`] && w[`${wl}-${c}`][OURS]).filter(Boolean).map((m) => m.upstreamPerLogin);
+    if (got.length) check(got.every((g) => g === want), `upstream requests per ${wl} login exactly ${want}: ${got.map((g) => fmt(g, 3)).join(' / ')} (c1 / c50)`);
+  }
+  const conns = ['userinfo', 'base'].flatMap((wl) => ['c1', 'c50'].map((c) => w[`${wl}-${c}`] && w[`${wl}-${c}`][OURS])).filter(Boolean).map((m) => m.newConnectionsPerLogin);
+  if (conns.length) check(conns.every((c) => c <= 0.02), `new TLS connections per login ≈ 0 after warm-up (keep-alive): ${conns.map((c) => fmt(c, 3)).join(', ')} (userinfo c1, c50, base c1, c50)`);
+  if (results.soak) {
+    const g = results.soak.growthPct;
+    check(Math.abs(g) <= 10 ? true : g < 0 ? null : false, `RSS flat over ${results.soak.logins} logins (within 10 % of the value after the first ${results.soak.chunk}): ${g >= 0 ? '+' : ''}${fmt(g, 1)} %`
+      + (g < -10 ? ' (it shrank: not a leak, but not within 10 % either: the first sample still held start-up garbage)' : '')
+      + `; heap used after GC ${fmt(results.soak.samples[0].heapUsedMB, 1)} → ${fmt(results.soak.samples[results.soak.samples.length - 1].heapUsedMB, 1)} MB`);
+  }
+  else check(null, 'RSS soak: not run in quick mode');
+  if (results.importCost) {
+    const p = results.importCost.packages;
+    const o = p[OURS];
+    check(null, `import cost (reported, no target): ${OURS} ${fmt(o && o.ms, 1)} ms / +${fmt(o && o.rssDeltaMB, 1)} MB; `
+      + PEERS.map((n) => `${n} ${fmt(p[n] && p[n].ms, 1)} ms / +${fmt(p[n] && p[n].rssDeltaMB, 1)} MB`).join('; '));
+  }
+  return lines.join('\n');
+}
+
+function upstreamDetail(results) {
+  const rows = ['| workload | contestant | upstream requests (timed rounds, by host+path) | TCP conns | TLS handshakes (resumed) | timed logins | errors |', '|---|---|---|--:|--:|--:|--:|'];
+  for (const [point, byContestant] of Object.entries(results.details)) {
+    for (const name of CONTESTANTS) {
+      const d = byContestant[name];
+      if (!d) continue;
+      const req = Object.entries(d.counters.requests).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+      rows.push(`| ${point} | ${name} | ${req} | ${d.counters.connections} | ${d.counters.handshakes} (${d.counters.resumed}) | ${d.logins} | ${d.errors} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+const HOW_DRIVEN = `
+Every contestant is a small Express 5 app in its own process with the same setup (express-session with its MemoryStore, the same
+secret and cookie; passport.initialize() + passport.session() for the two Passport strategies) and the same two routes. On success
+each stores the same user \`{ openid, nickname }\` in the session and answers \`200 ok\`. Each uses its default WeChat URLs: the
+processes are started with \`--require bench/preload-hosts.js\` (which makes \`*.weixin.qq.com\` resolve to 127.0.0.1, and nothing else)
+and \`NODE_EXTRA_CA_CERTS\` pointing at a CA made at bench start; the package's WeChat emulator serves HTTPS on 127.0.0.1:443 with a
+certificate from that CA, in a process of its own. No contestant is patched or pointed elsewhere.
+
+- **passport-wechat-oauth2** (this package): \`new Strategy({ appID, appSecret, callbackURL, scope }, verify)\`, everything else
+  default (client \`mp\`, session-bound state, default URLs). Routes: \`passport.authenticate(name)\` on /login and /callback.
+- **passport-wechat** 2.0.4: \`new WechatStrategy({ appID, appSecret, client: 'wechat', callbackURL, scope, state: 'STATE' }, verify)\`
+  as its README shows (it sends a fixed state and never checks it; its wechat-oauth client keeps tokens in memory, and its urllib
+  uses an https.Agent without keep-alive). Its README's 4-argument verify is wrong: the source calls
+  \`verify(accessToken, refreshToken, profile, expires_in, done)\`, so the bench uses 5 arguments.
+- **wechat-oauth** 1.5.0, called from Express routes as its README shows: \`new OAuth(appid, secret)\`,
+  \`getAuthorizeURL(callbackURL, 'STATE', scope)\` on /login, \`getAccessToken(code)\` then, for snsapi_userinfo, \`getUser(openid)\`
+  on /callback.
+- **floor**: hand-written routes in the same app: /login puts a random state in the session and redirects to the authorize URL
+  built by hand; /callback checks the state and makes the same GETs (\`/sns/oauth2/access_token\`, and \`/sns/userinfo\` for
+  snsapi_userinfo) with \`https.get\` and one \`new https.Agent({ keepAlive: true })\`, then stores the user in the session.
+  Nothing else (no Passport, no session regeneration).
+
+**Driving.** All four are driven the same way, like a browser: for each login the driver first, untimed, GETs /login on the
+contestant (a fresh cookie jar per virtual user), follows the 302 to \`https://open.weixin.qq.com/connect/oauth2/authorize\` on the
+emulator (auto-consent on), which answers 302 back with a freshly minted code and the state. Only then, in a separate timed batch,
+it fires the \`GET /callback?code&state\` requests with each user's cookie at the given concurrency. Preparation and timing
+alternate in chunks (see the header), so that no contestant's upstream keep-alive connections idle longer than the emulator's
+keep-alive timeout (Node's default 5 s) while the driver prepares; logins/s divides all timed requests by the sum of the timed
+wall times. This start is needed for this
+package and the floor (state check) and harmless for the two peers, which ignore the state. Every callback uses a fresh, never-used
+code. The authorize workload times \`GET /login\` alone (a new visitor each time, no cookie). The driver runs in the orchestrator
+process (keep-alive http.Agent to the app with maxSockets = concurrency, keep-alive https.Agent to the emulator).
+
+**Figures.** Per point and contestant: a warm-up batch (not counted), then several rounds, the contestants alternated A B C D A B C D;
+each round starts with a few untimed logins, since idle upstream connections may have been closed while the others ran.
+logins/s = timed requests / wall time of the timed batch; logins/s, p50 and p99 are medians over rounds. Upstream requests and new
+TCP connections per login are counted by the emulator process over the timed batches only (the driver sends nothing to the emulator
+while a timed batch runs), so they are exactly what the contestant sent. Peak RSS is the contestant process's VmHWM at the end of the
+point (a fresh process per point; it includes the MemoryStore's sessions, which pile up over the point's logins, alike for all).
+× floor = logins/s ÷ the floor's logins/s at the same point. App CPU ms/login is the contestant process's own CPU time (user +
+system, \`process.cpuUsage()\`) over the timed batches divided by the logins; emulator CPU ms/login is the same for the emulator
+process (what each contestant costs WeChat's side, mostly TLS handshakes). The machine is shared (2 CPUs for driver, emulator and
+app, and other jobs), so throughput and latency move with outside load; CPU per login is much steadier.`;
+
+function markdown(results) {
+  const title = results.mode === 'quick' ? 'Benchmark (quick smoke run, not for comparison)' : 'Benchmark: what a WeChat login costs';
+  return [
+    `# ${title}`,
+    '',
+    `${results.date} · node ${results.node} · ${results.cpus} CPUs (${results.cpuModel}) · mode ${results.mode} · `
+    + `${results.config.rounds} round(s); timed requests per round: c1 ${results.config.n.c1}, c50 ${results.config.n.c50} `
+    + `(authorize: c1 ${results.config.nAuthorize.c1}, c50 ${results.config.nAuthorize.c50}), prepared and timed in chunks of `
+    + `${results.config.chunk.c1} (c1) / ${results.config.chunk.c50} (c50); warm-up c1 ${results.config.warmup.c1}, c50 ${results.config.warmup.c50} per contestant and point, `
+    + `plus ${results.config.roundWarmup.c1} (c1) / ${results.config.roundWarmup.c50} (c50) untimed logins before each round.`,
+    'The driver, the emulator and the contestant share the same CPUs, so absolute numbers are those of this loaded machine; compare the ratios.',
+    '',
+    '## Results',
+    '',
+    table(results),
+    '',
+    '## Targets (reported, not asserted)',
+    '',
+    targets(results),
+    '',
+    '## Memory soak',
+    '',
+    soakSection(results.soak),
+    '',
+    '## Import cost',
+    '',
+    importTable(results.importCost) || 'Not run.',
+    '',
+    '## Upstream traffic seen by the emulator (timed rounds)',
+    '',
+    upstreamDetail(results),
+    '',
+    '## How each contestant was set up and driven',
+    HOW_DRIVEN,
+    '',
+  ].join('\n');
+}
+
+function toJSON(results) {
+  const workloads = {};
+  for (const [point, byContestant] of Object.entries(results.workloads)) {
+    workloads[point] = {};
+    for (const name of CONTESTANTS) {
+      const m = byContestant[name];
+      if (!m) continue;
+      workloads[point][name] = {
+        loginsPerSec: round(m.loginsPerSec, 1),
+        p50Ms: round(m.p50Ms, 3),
+        p99Ms: round(m.p99Ms, 3),
+        upstreamPerLogin: round(m.upstreamPerLogin, 4),
+        newConnectionsPerLogin: round(m.newConnectionsPerLogin, 4),
+        peakRssMB: round(m.peakRssMB, 1),
+        ratioToFloor: round(m.ratioToFloor, 3),
+      };
+    }
+  }
+  return {
+    date: results.date,
+    node: results.node,
+    cpus: results.cpus,
+    workloads,
+    mode: results.mode,
+    config: results.config,
+    soak: results.soak || null,
+    importCost: results.importCost || null,
+    details: results.details,
+  };
+}
+
+function write(results, dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const base = results.mode === 'full' ? 'latest' : results.mode; // quick.* / profile.*
+  const md = markdown(results);
+  fs.writeFileSync(path.join(dir, `${base}.md`), md);
+  fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(toJSON(results), null, 2) + '\n');
+  return { md, files: [path.join(dir, `${base}.md`), path.join(dir, `${base}.json`)] };
+}
+
+module.exports = { write, table, targets, CONTESTANTS, OURS, PEERS, WORKLOAD_TITLES };
