@@ -235,10 +235,10 @@ async function runPoint(ctx, workload, concurrency) {
 }
 
 // ---------------------------------------------------------------- soak
-async function soak(ctx) {
+async function soak(ctx, name) {
   const { logins, chunk, concurrency } = CONFIG.soak;
-  log(`soak: ${logins} userinfo logins at c${concurrency} through ${OURS}`);
-  const c = await startContestant(OURS, { certs: ctx.certs, app: ctx.app, scope: 'snsapi_userinfo', tag: 'soak', profile: false });
+  log(`soak: ${logins} userinfo logins at c${concurrency} through ${name}`);
+  const c = await startContestant(name, { certs: ctx.certs, app: ctx.app, scope: 'snsapi_userinfo', tag: 'soak', profile: false });
   const driver = new Driver({ port: c.port, concurrency, ca: ctx.ca });
   const samples = [];
   let errors = 0;
@@ -259,15 +259,19 @@ async function soak(ctx) {
         loginsPerSec: res.n / (res.wallMs / 1000),
       };
       samples.push(s);
-      log(`soak ${String(s.logins).padStart(6)} logins: RSS ${s.rssMB.toFixed(1)} MB, after GC ${s.rssAfterGcMB.toFixed(1)} MB, heap ${s.heapUsedMB.toFixed(1)} MB, ${s.loginsPerSec.toFixed(0)} logins/s${res.errors.length ? `, ERRORS ${res.errors.length}: ${res.errors.filter(Boolean).join(' | ')}` : ''}`);
+      log(`soak ${name} ${String(s.logins).padStart(6)} logins: RSS ${s.rssMB.toFixed(1)} MB, after GC ${s.rssAfterGcMB.toFixed(1)} MB, heap ${s.heapUsedMB.toFixed(1)} MB, ${s.loginsPerSec.toFixed(0)} logins/s${res.errors.length ? `, ERRORS ${res.errors.length}: ${res.errors.filter(Boolean).join(' | ')}` : ''}`);
     }
   } finally {
     driver.close();
     await processes.stop(c.child);
   }
-  const first = samples[0].rssAfterGcMB;
-  const last = samples[samples.length - 1].rssAfterGcMB;
-  return { logins, chunk, concurrency, samples, errors, rssAt2000MB: first, rssAtEndMB: last, growthPct: ((last - first) / first) * 100 };
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  return {
+    contestant: name, logins, chunk, concurrency, samples, errors,
+    rssAt2000MB: first.rssMB, rssAtEndMB: last.rssMB, growthPct: ((last.rssMB - first.rssMB) / first.rssMB) * 100,
+    heapAt2000MB: first.heapUsedMB, heapAtEndMB: last.heapUsedMB,
+  };
 }
 
 // ---------------------------------------------------------------- import cost
@@ -327,7 +331,10 @@ async function main() {
         results.details[point] = details;
       }
     }
-    if (CONFIG.soak && !PROFILE && WORKLOADS.includes('userinfo')) results.soak = await soak(ctx);
+    if (CONFIG.soak && !PROFILE && WORKLOADS.includes('userinfo')) {
+      results.soak = await soak(ctx, OURS);
+      results.soakFloor = await soak(ctx, 'floor'); // reference: what the app setup alone does
+    }
   } finally {
     await processes.stop(emulator.child);
   }
@@ -341,7 +348,7 @@ async function main() {
 
   const failed = Object.entries(results.details).flatMap(([point, byC]) =>
     Object.entries(byC).filter(([, d]) => d.errors > 0).map(([name, d]) => `${point} ${name}: ${d.errors} failed requests (${d.errorSamples.join(' | ')})`));
-  if (results.soak && results.soak.errors) failed.push(`soak: ${results.soak.errors} failed logins`);
+  for (const s of [results.soak, results.soakFloor]) if (s && s.errors) failed.push(`soak ${s.contestant}: ${s.errors} failed logins`);
   if (failed.length) {
     console.error(`[bench] FAILED: some logins failed:\n  ${failed.join('\n  ')}\n(contestant logs in bench/.tmp/logs/)`);
     process.exitCode = 1;
