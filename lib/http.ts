@@ -120,7 +120,8 @@ export class WeChatHttpClient {
     if (res.status !== 200) {
       throw new WeChatTransportError(endpoint, host, `http_${res.status}`, `unexpected HTTP status ${res.status}`);
     }
-    const raw = typeof res.data === 'string' ? res.data : Buffer.isBuffer(res.data) ? res.data.toString('utf8') : JSON.stringify(res.data);
+    // responseType 'text' with an identity transform: axios hands over the body as a string.
+    const raw = String(res.data ?? '');
     let json: unknown;
     try {
       json = JSON.parse(raw);

@@ -1,8 +1,8 @@
 /**
  * `createMockWeChat()`: the HTTP(S) server, request routing, stats and lifecycle.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TLSSocket } from 'node:tls';
@@ -27,18 +27,18 @@ const JSON_UTF8 = 'application/json; charset=utf-8';
  * The pathname used for stats and faults. Requests whose Host starts with `api2.` (the benchmark
  * serves real host names) are treated as if they had come through `/api2`.
  */
-function effectivePath(req: http.IncomingMessage, pathname: string): string {
+function effectivePath(req: IncomingMessage, pathname: string): string {
   const host = req.headers.host ?? '';
   if (host.startsWith('api2.') && !pathname.startsWith(API2_PREFIX + '/')) return API2_PREFIX + pathname;
   return pathname;
 }
 
-function isGet(req: http.IncomingMessage): boolean {
+function isGet(req: IncomingMessage): boolean {
   return req.method === 'GET' || req.method === 'HEAD';
 }
 
 /** Test-only control endpoints, so that another process (the benchmark) can read counters and arm faults. */
-function handleControl(ctx: EmulatorContext, path: string, req: http.IncomingMessage, q: URLSearchParams, res: http.ServerResponse): void {
+function handleControl(ctx: EmulatorContext, path: string, req: IncomingMessage, q: URLSearchParams, res: ServerResponse): void {
   const ok = (): void => send(res, 200, JSON_UTF8, '{"ok":true}');
   if (path === '/__mock/stats') {
     if (!isGet(req)) return methodNotAllowed(res, 'GET');
@@ -62,7 +62,7 @@ function handleControl(ctx: EmulatorContext, path: string, req: http.IncomingMes
   notFound(res);
 }
 
-async function route(ctx: EmulatorContext, req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+async function route(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const path = effectivePath(req, url.pathname);
   const q = url.searchParams;
@@ -108,7 +108,7 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
+function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -138,14 +138,14 @@ export async function createMockWeChat(options: MockWeChatOptions = {}): Promise
   const closing = new AbortController();
   const sockets = new Set<Socket>();
 
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     route(ctx, req, res, closing.signal).catch(() => {
       // Aborted `slow` waits land here on close(); anything else is an emulator bug surfaced as 500.
       if (closing.signal.aborted || res.headersSent) res.destroy();
       else send(res, 500, 'text/plain; charset=utf-8', '500 emulator error');
     });
   };
-  const server: http.Server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : http.createServer(onRequest);
+  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : createHttpServer(onRequest);
   server.on('connection', (socket: Socket) => {
     ctx.stats.connections++;
     sockets.add(socket);
