@@ -26,9 +26,17 @@ interface Entry {
 export class CallbackDeduplicator {
   private readonly entries = new Map<string, Entry>();
 
+  /**
+   * @param windowMs how long a callback still in flight is remembered
+   * @param maxEntries bound on remembered callbacks (oldest evicted first)
+   * @param settledMs how long a finished callback is remembered: WeChat's
+   *   duplicates arrive within a second or two, and the outcome holds the
+   *   verified user, which should not linger in memory
+   */
   constructor(
     private readonly windowMs = 2 * 60 * 1000,
     private readonly maxEntries = 10_000,
+    private readonly settledMs = 10_000,
   ) {}
 
   static key(state: string, code: string, browserKey: string): string {
@@ -55,6 +63,7 @@ export class CallbackDeduplicator {
     return (outcome) => {
       if (entry.outcome) return;
       entry.outcome = outcome;
+      entry.expires = Math.min(entry.expires, Date.now() + this.settledMs);
       for (const waiter of entry.waiters.splice(0)) waiter(outcome);
     };
   }

@@ -156,6 +156,12 @@ describe('CallbackDeduplicator', () => {
     expect(expiring.begin('a', () => undefined)).toBeDefined();
   });
 
+  it('forgets a settled callback after settledMs, long before the in-flight window', () => {
+    const dedupe = new CallbackDeduplicator(60_000, 50, -1);
+    dedupe.begin('k', () => undefined)?.({ kind: 'success', user: { id: 1 } });
+    expect(dedupe.begin('k', () => undefined)).toBeDefined();
+  });
+
   it('keys differ by browser', () => {
     expect(CallbackDeduplicator.key('s', 'c', 'sid:1')).not.toBe(CallbackDeduplicator.key('s', 'c', 'sid:2'));
   });
