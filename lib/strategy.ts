@@ -69,6 +69,7 @@ export class Strategy extends OAuth2Strategy {
   // class field would reset them to undefined after super(), style-anchors §4.5).
   declare protected _oauth2: WeChatOAuth2;
   declare _refreshURL: string;
+  declare protected _callbackURL?: string;
   /** Per-request only: set on the request's delegate object, never on the shared strategy. */
   declare private _flow?: LoginFlow;
 
@@ -148,12 +149,13 @@ export class Strategy extends OAuth2Strategy {
    */
   override authenticate(req: Request, options: WeChatAuthenticateOptions = {}): void {
     const query = (req.query ?? {}) as Record<string, unknown>;
-    const { code, state, error } = query;
-    for (const [name, value] of Object.entries({ code, state, error })) {
+    const params = { code: query.code, state: query.state, error: query.error };
+    for (const [name, value] of Object.entries(params)) {
       if (value !== undefined && typeof value !== 'string') {
         return this.fail({ message: 'invalid_request', detail: `The callback's ${name} parameter must appear once.` } satisfies WeChatFailureInfo, 400);
       }
     }
+    const { code, state, error } = params as { code?: string; state?: string; error?: string };
     // WeChat signals a refusal by redirecting with `state` and no `code`
     // (some clients send code=authdeny). passport-oauth2 would take that for
     // the start of a new login and redirect to WeChat again (style-anchors §4.13).
@@ -165,7 +167,7 @@ export class Strategy extends OAuth2Strategy {
     if (error) {
       return this.fail({ message: 'invalid_request', detail: 'The callback carried an error parameter WeChat does not send.' } satisfies WeChatFailureInfo, 400);
     }
-    if (code) return this.handleCallback(req, options, String(state ?? ''));
+    if (code) return this.handleCallback(req, options, code, state ?? '');
     return this.startLogin(req, options);
   }
 
@@ -176,7 +178,7 @@ export class Strategy extends OAuth2Strategy {
     if (!oauth2) {
       return this.error(new WeChatConfigError(`WeChatStrategy: a ${client === 'mp' ? 'Official Account (mp)' : 'website app (web)'} login was asked for, but no credentials for it are configured: set ${client === 'mp' ? 'options.appID/appSecret (WECHAT_APP_ID/WECHAT_APP_SECRET)' : 'options.web.appID/appSecret (WECHAT_WEB_APP_ID/WECHAT_WEB_APP_SECRET)'}.`));
     }
-    if (!options.callbackURL && !this.hasCallbackURL()) {
+    if (!options.callbackURL && !this._callbackURL) {
       return this.error(new WeChatConfigError('WeChatStrategy: callbackURL is required (options.callbackURL or WECHAT_CALLBACK_URL): WeChat redirects the user there.'));
     }
     const scope = this.scopeFor(client, options.scope, requested === 'auto');
@@ -190,7 +192,7 @@ export class Strategy extends OAuth2Strategy {
     OAuth2Strategy.prototype.authenticate.call(delegate, req, { ...options, client, scope, state: appState });
   }
 
-  private handleCallback(req: Request, options: WeChatAuthenticateOptions, state: string): void {
+  private handleCallback(req: Request, options: WeChatAuthenticateOptions, code: string, state: string): void {
     // The state names the app that started this login (ClientTaggedStore);
     // the state store verifies it before any code is redeemed.
     const client = clientOfState(state) ?? (this.defaultClient === 'auto' ? undefined : this.defaultClient);
@@ -201,7 +203,7 @@ export class Strategy extends OAuth2Strategy {
     let settle: ((outcome: CallbackOutcome) => void) | undefined;
     const browserKey = this.browserKeyOf(req);
     if (browserKey) {
-      const key = CallbackDeduplicator.key(state, String(req.query.code), browserKey);
+      const key = CallbackDeduplicator.key(state, code, browserKey);
       settle = this.deduplicator.begin(key, (outcome) => this.replay(outcome));
       // A duplicate of a callback in flight (or just finished) from this browser: it gets the same outcome.
       if (!settle) return;
@@ -297,7 +299,7 @@ export class Strategy extends OAuth2Strategy {
       return done(new WeChatConfigError('WeChatStrategy.userProfile needs the openid of the token; call getUserInfo(accessToken, openid) instead.'));
     }
     this.shouldSkipProfile(accessToken)
-      .then((skip) => (skip || isBaseScope(token.scope) ? this.profileFromToken(flow.client, token) : this.fetchProfile(flow.client, token)))
+      .then((skip) => (skip || isBaseScope(token.scope) ? this.profileFromToken(flow.client, token) : this.fetchProfile(this.clientFor(flow.client), token)))
       .then(
         (profile) => setImmediate(() => done(null, profile)),
         (err: unknown) => setImmediate(() => done(err)),
@@ -343,15 +345,14 @@ export class Strategy extends OAuth2Strategy {
   }
 
   /** `/sns/userinfo` for a token obtained with snsapi_userinfo or snsapi_login. */
-  async getUserInfo(accessToken: string, openid: string, lang: WeChatLang = this.lang, options: { client?: WeChatClient } = {}): Promise<WeChatProfile> {
-    const oauth2 = this.clientFor(options.client);
-    const { raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: accessToken, openid, lang });
-    return parseProfile(raw, { appID: oauth2.appID, client: oauth2.client });
+  getUserInfo(accessToken: string, openid: string, lang: WeChatLang = this.lang, options: { client?: WeChatClient } = {}): Promise<WeChatProfile> {
+    return this.fetchProfile(this.clientFor(options.client), { access_token: accessToken, openid }, lang);
   }
 
-  private async fetchProfile(client: WeChatClient, token: WeChatTokenResponse): Promise<WeChatProfile> {
-    const { raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: token.access_token, openid: token.openid, lang: this.lang });
-    return parseProfile(raw, { appID: this.clientFor(client).appID, client, token });
+  /** `/sns/userinfo`; the token response of the same login, when there is one, adds scope, unionid and the snapshot flag. */
+  private async fetchProfile(oauth2: WeChatOAuth2, token: Pick<WeChatTokenResponse, 'access_token' | 'openid'> & Partial<WeChatTokenResponse>, lang = this.lang): Promise<WeChatProfile> {
+    const { raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: token.access_token, openid: token.openid, lang });
+    return parseProfile(raw, { appID: oauth2.appID, client: oauth2.client, token: token.scope === undefined ? undefined : (token as WeChatTokenResponse) });
   }
 
   private async profileFromToken(client: WeChatClient, token: WeChatTokenResponse): Promise<WeChatProfile> {
@@ -381,10 +382,6 @@ export class Strategy extends OAuth2Strategy {
     if (scopes.length > 0 && scopes.every((s) => SCOPES[client].includes(s))) return scopes.join(',');
     // `auto` chose the surface; a per-request scope meant for the other one gives way to this one's default.
     return automatic ? this.defaultScopes[client].join(',') : undefined;
-  }
-
-  private hasCallbackURL(): boolean {
-    return Boolean((this as unknown as { _callbackURL?: string })._callbackURL);
   }
 }
 

@@ -53,10 +53,9 @@ function redeemCode(ctx: EmulatorContext, q: URLSearchParams, codeParam: 'code' 
 function accessToken(ctx: EmulatorContext, q: URLSearchParams): string {
   const redeemed = redeemCode(ctx, q, 'code');
   if ('error' in redeemed) return redeemed.error;
-  const { rec } = redeemed;
-  const app = rec.app;
+  // The token keeps the code's grant, not its single-use bookkeeping.
+  const { used: _used, expiresAt: _expiresAt, ...grant } = redeemed.rec;
   const now = Date.now();
-  const grant: Grant = { app, user: rec.user, scope: rec.scope, openid: rec.openid, unionid: rec.unionid, snapshot: rec.snapshot };
   const access = randomToken();
   const refresh = randomToken();
   ctx.accessTokens.set(access, { grant, expiresAt: now + ctx.settings.accessTtlMs }, now);
@@ -157,9 +156,8 @@ function jscode2session(ctx: EmulatorContext, q: URLSearchParams): string {
   const redeemed = redeemCode(ctx, q, 'js_code');
   if ('error' in redeemed) return redeemed.error;
   const { rec } = redeemed;
-  const app = rec.app;
   const body: Record<string, string> = { session_key: randomSessionKey(), openid: rec.openid };
-  if (app.boundToOpenPlatform) body.unionid = rec.unionid;
+  if (rec.app.boundToOpenPlatform) body.unionid = rec.unionid;
   return wechatJson(body);
 }
 

@@ -6,8 +6,8 @@ import type { Faults } from './faults.js';
 import { BoundedStore, type Expiring } from './store.js';
 import type { MockUser } from './types.js';
 
-/** What an authorization code is bound to (§9): app + user + scope + snapshot flag. */
-export interface CodeRecord extends Expiring {
+/** Grant data an authorization code carries into its access and refresh tokens (§9): app + user + scope + snapshot flag. */
+export interface Grant {
   app: AppRecord;
   user: MockUser;
   scope: string;
@@ -15,17 +15,11 @@ export interface CodeRecord extends Expiring {
   openid: string;
   unionid: string;
   snapshot: boolean;
-  used: boolean;
 }
 
-/** Grant data shared by an access token and its refresh token. */
-export interface Grant {
-  app: AppRecord;
-  user: MockUser;
-  scope: string;
-  openid: string;
-  unionid: string;
-  snapshot: boolean;
+/** A single-use authorization code and the grant it stands for. */
+export interface CodeRecord extends Expiring, Grant {
+  used: boolean;
 }
 
 export interface AccessRecord extends Expiring {

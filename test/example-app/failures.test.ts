@@ -3,6 +3,7 @@
  * errors give a generic error page (5xx) that leaks nothing.
  */
 import { callbackParams, login, startApp, TestBrowser, WECHAT_UA, type Harness } from './helpers';
+import { mockStats } from '../helpers/login-app';
 
 let h: Harness;
 
@@ -18,8 +19,7 @@ afterEach(() => h.mock.reset());
 
 /** How many token exchanges the emulator has answered (its /__mock/stats counter). */
 async function tokenExchanges(): Promise<number> {
-  const stats = (await (await fetch(`${h.mock.url}/__mock/stats`)).json()) as { requests: Record<string, number> };
-  return stats.requests['/sns/oauth2/access_token'] ?? 0;
+  return (await mockStats(h.mock))['/sns/oauth2/access_token'] ?? 0;
 }
 
 function secrets(): string[] {

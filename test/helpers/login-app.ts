@@ -6,30 +6,69 @@ import type http from 'node:http';
 import { Strategy as WeChatStrategy, type StateStore, type VerifyCallback, type WeChatProfile } from '../../lib';
 import type { MockWeChat } from '../../lib/testing';
 
+export interface LoginAppOptions {
+  store?: StateStore;
+  /** Extra strategy options (timeout, a wrong secret, apiBaseURL, …). */
+  strategy?: Record<string, unknown>;
+  /** Default true: express-session + passport.session(). */
+  sessions?: boolean;
+  sessionStore?: session.Store;
+  sessionSecret?: string;
+}
+
+export interface LoginApp {
+  url: string;
+  strategy: WeChatStrategy;
+  /** Tokens verify received, in order. */
+  tokens: Array<{ accessToken: string; refreshToken: string; openid: string }>;
+  /** Every error /cb saw. */
+  errors: Error[];
+  close(): Promise<void>;
+}
+
 /**
  * A minimal Express app around the strategy (session + passport), on
  * 127.0.0.1, talking to the bundled emulator. The callback answers JSON so
- * tests can read the outcome; `/me` tells who the session is logged in as.
+ * tests can read the outcome (200 `{user}`, 401 `{failed: info}`, 500
+ * `{error, name}`); `/me` tells who the session is logged in as.
  */
-export async function startLoginApp(mock: MockWeChat, options: { store?: StateStore; sessions?: boolean } = {}) {
+export async function startLoginApp(mock: MockWeChat, options: LoginAppOptions = {}): Promise<LoginApp> {
   const app = express();
   const useSessions = options.sessions ?? true;
   const pp = new passport.Passport();
-  if (useSessions) app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: true }));
+  const tokens: LoginApp['tokens'] = [];
+  const errors: Error[] = [];
+  if (useSessions) {
+    app.use(session({ secret: options.sessionSecret ?? 'test-session-secret', resave: false, saveUninitialized: true, store: options.sessionStore }));
+  }
   pp.serializeUser((user, done) => done(null, user));
   pp.deserializeUser((user: Express.User, done) => done(null, user));
   app.use(pp.initialize());
   if (useSessions) app.use(pp.session());
-  pp.use(
-    new WeChatStrategy(
-      { ...mock.apps.mp, authorizationURL: mock.authorizationURL, qrconnectURL: mock.qrconnectURL, apiBaseURL: mock.apiBaseURL, callbackURL: '/cb', scope: 'snsapi_userinfo', store: options.store },
-      (_a: string, _r: string, profile: WeChatProfile, done: VerifyCallback) => done(null, { openid: profile.openid, nickname: profile.displayName }),
-    ),
+  const strategy = new WeChatStrategy(
+    {
+      ...mock.apps.mp,
+      authorizationURL: mock.authorizationURL,
+      qrconnectURL: mock.qrconnectURL,
+      apiBaseURL: mock.apiBaseURL,
+      callbackURL: '/cb',
+      scope: 'snsapi_userinfo',
+      store: options.store,
+      ...options.strategy,
+    },
+    (accessToken: string, refreshToken: string, profile: WeChatProfile, done: VerifyCallback) => {
+      tokens.push({ accessToken, refreshToken, openid: profile.openid });
+      done(null, { openid: profile.openid, nickname: profile.displayName });
+    },
   );
+  pp.use(strategy);
   app.get('/login', pp.authenticate('wechat', { session: useSessions }));
   app.get('/cb', (req, res, next) => {
     pp.authenticate('wechat', { session: useSessions }, (err: Error | null, user: Express.User | false, info: unknown) => {
-      if (err) return void res.status(500).json({ error: err.message });
+      if (err) {
+        errors.push(err);
+        return void res.status(500).json({ error: err.message, name: err.name });
+      }
       if (!user) return void res.status(401).json({ failed: info });
       if (!useSessions) return void res.json({ user });
       req.logIn(user, (e) => (e ? next(e) : res.json({ user })));
@@ -40,7 +79,23 @@ export async function startLoginApp(mock: MockWeChat, options: { store?: StateSt
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url,
+    strategy,
+    tokens,
+    errors,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Request counters of the emulator, per pathname. */
+export async function mockStats(mock: MockWeChat): Promise<Record<string, number>> {
+  const res = await fetch(`${mock.url}/__mock/stats`);
+  return ((await res.json()) as { requests: Record<string, number> }).requests;
 }
 
 /** A cookie jar over fetch, one per simulated browser. */

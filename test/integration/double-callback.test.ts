@@ -1,6 +1,6 @@
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { SignedStateStore } from '../../lib';
-import { Browser, startLoginApp } from '../helpers/login-app';
+import { Browser, mockStats, startLoginApp } from '../helpers/login-app';
 
 let mock: MockWeChat;
 beforeAll(async () => {
@@ -13,8 +13,7 @@ beforeEach(() => {
 });
 
 async function tokenExchanges(): Promise<number> {
-  const stats = (await (await fetch(`${mock.url}/__mock/stats`)).json()) as { requests: Record<string, number> };
-  return stats.requests['/sns/oauth2/access_token'] ?? 0;
+  return (await mockStats(mock))['/sns/oauth2/access_token'] ?? 0;
 }
 
 const STORES: Array<[string, () => SignedStateStore | undefined]> = [

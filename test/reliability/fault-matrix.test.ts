@@ -6,8 +6,8 @@
  */
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import type { FaultKind } from '../../lib/testing/types';
-import { Browser } from '../helpers/login-app';
-import { mockStats, startReliabilityApp, trackUnhandled, type ReliabilityApp } from './helpers';
+import { Browser, mockStats, startLoginApp, type LoginApp } from '../helpers/login-app';
+import { trackUnhandled } from './helpers';
 
 const TOKEN = '/sns/oauth2/access_token';
 const USERINFO = '/sns/userinfo';
@@ -20,14 +20,14 @@ const CALLS = [
 ] as const;
 
 let mock: MockWeChat;
-let app: ReliabilityApp;
+let app: LoginApp;
 const unhandled = trackUnhandled();
 const rows: string[] = [];
 
 beforeAll(async () => {
   mock = await createMockWeChat({ slowMs: 800 });
   mock.setAutoConsent({ user: 'alice', decision: 'allow' });
-  app = await startReliabilityApp(mock, { strategy: { timeout: 400 } });
+  app = await startLoginApp(mock, { strategy: { timeout: 400 } });
 });
 
 afterAll(async () => {

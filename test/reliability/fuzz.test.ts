@@ -7,20 +7,20 @@
  */
 import fc from 'fast-check';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
-import { Browser } from '../helpers/login-app';
-import { startReliabilityApp, trackUnhandled, type ReliabilityApp } from './helpers';
+import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
+import { trackUnhandled } from './helpers';
 
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const NUM_RUNS = 2000;
 
 let mock: MockWeChat;
-let app: ReliabilityApp;
+let app: LoginApp;
 const unhandled = trackUnhandled();
 
 beforeAll(async () => {
   console.log(`fuzz seed: ${seed} (FUZZ_SEED=${seed} to reproduce)`);
   mock = await createMockWeChat();
-  app = await startReliabilityApp(mock);
+  app = await startLoginApp(mock);
 });
 afterAll(async () => {
   await app?.close();

@@ -15,8 +15,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { RedisStore } from 'connect-redis';
 import { SignedStateStore } from '../../lib';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
-import { Browser } from '../helpers/login-app';
-import { startReliabilityApp, type ReliabilityApp } from './helpers';
+import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
 
 const REDIS_BIN = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
 const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
@@ -44,7 +43,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function crossInstanceLogin(a: ReliabilityApp, b: ReliabilityApp) {
+async function crossInstanceLogin(a: LoginApp, b: LoginApp) {
   const browser = new Browser();
   const cb = await browser.callbackURL(a.url);
   expect(cb.startsWith(a.url)).toBe(true);
@@ -60,8 +59,8 @@ if (!REDIS_BIN && !REQUIRE_REDIS) {
 (REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip)('two instances sharing Redis sessions', () => {
   let redis: ChildProcess | undefined;
   const clients: RedisClientType[] = [];
-  let a: ReliabilityApp;
-  let b: ReliabilityApp;
+  let a: LoginApp;
+  let b: LoginApp;
 
   beforeAll(async () => {
     if (!REDIS_BIN) throw new Error('REQUIRE_REDIS=1 but redis-server is not installed');
@@ -75,8 +74,8 @@ if (!REDIS_BIN && !REQUIRE_REDIS) {
       clients.push(client);
     }
     // Same session secret and cookie name on both: they are one app, scaled out.
-    a = await startReliabilityApp(mock, { sessionStore: new RedisStore({ client: clients[0], prefix: 'wx:' }) });
-    b = await startReliabilityApp(mock, { sessionStore: new RedisStore({ client: clients[1], prefix: 'wx:' }) });
+    a = await startLoginApp(mock, { sessionStore: new RedisStore({ client: clients[0], prefix: 'wx:' }) });
+    b = await startLoginApp(mock, { sessionStore: new RedisStore({ client: clients[1], prefix: 'wx:' }) });
   });
 
   afterAll(async () => {
@@ -113,14 +112,14 @@ if (!REDIS_BIN && !REQUIRE_REDIS) {
 });
 
 describe('two instances with SignedStateStore and no shared state storage', () => {
-  let a: ReliabilityApp;
-  let b: ReliabilityApp;
+  let a: LoginApp;
+  let b: LoginApp;
   const secret = 'multi-instance-signed-state-secret-0123456789';
 
   beforeAll(async () => {
     // Each instance: its own in-memory session store and its own seen-store.
-    a = await startReliabilityApp(mock, { store: new SignedStateStore({ secret }) });
-    b = await startReliabilityApp(mock, { store: new SignedStateStore({ secret }) });
+    a = await startLoginApp(mock, { store: new SignedStateStore({ secret }) });
+    b = await startLoginApp(mock, { store: new SignedStateStore({ secret }) });
   });
   afterAll(async () => {
     await a?.close();
@@ -145,7 +144,7 @@ describe('two instances with SignedStateStore and no shared state storage', () =
   });
 
   it('a different secret on B rejects A\'s state', async () => {
-    const other = await startReliabilityApp(mock, { store: new SignedStateStore({ secret: 'another-secret-entirely-0123456789abcdef' }) });
+    const other = await startLoginApp(mock, { store: new SignedStateStore({ secret: 'another-secret-entirely-0123456789abcdef' }) });
     try {
       const browser = new Browser();
       const cb = await browser.callbackURL(a.url);

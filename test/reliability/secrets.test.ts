@@ -9,8 +9,7 @@ import util from 'node:util';
 import net from 'node:net';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import type { FaultKind } from '../../lib/testing/types';
-import { Browser } from '../helpers/login-app';
-import { startReliabilityApp, type ReliabilityApp } from './helpers';
+import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
 
 const WRONG_SECRET = 'ffffffffffffffffffffffffffff0bad';
 const TOKEN = '/sns/oauth2/access_token';
@@ -19,9 +18,9 @@ const REFRESH = '/sns/oauth2/refresh_token';
 const FAST_FAULTS: FaultKind[] = ['reset', '502', 'html', 'truncated', -1, 'timeout'];
 
 let mock: MockWeChat;
-let good: ReliabilityApp;
-let bad: ReliabilityApp;
-let dead: ReliabilityApp;
+let good: LoginApp;
+let bad: LoginApp;
+let dead: LoginApp;
 const printed: string[] = [];
 const errors: unknown[] = [];
 const bodies: string[] = [];
@@ -55,7 +54,7 @@ async function freePortThatIsClosed(): Promise<number> {
 }
 
 /** Login through `app`; records the code and the response body. */
-async function login(app: ReliabilityApp, browser = new Browser()) {
+async function login(app: LoginApp, browser = new Browser()) {
   const cb = await browser.callbackURL(app.url);
   const code = new URL(cb).searchParams.get('code');
   if (code) codes.push(code);
@@ -78,10 +77,10 @@ beforeAll(async () => {
   capture();
   mock = await createMockWeChat({ slowMs: 600 });
   mock.setAutoConsent({ user: 'alice', decision: 'allow' });
-  good = await startReliabilityApp(mock, { strategy: { timeout: 300 } });
-  bad = await startReliabilityApp(mock, { strategy: { timeout: 300, appSecret: WRONG_SECRET } });
+  good = await startLoginApp(mock, { strategy: { timeout: 300 } });
+  bad = await startLoginApp(mock, { strategy: { timeout: 300, appSecret: WRONG_SECRET } });
   const port = await freePortThatIsClosed();
-  dead = await startReliabilityApp(mock, { strategy: { timeout: 300, apiBaseURL: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/api2`] } });
+  dead = await startLoginApp(mock, { strategy: { timeout: 300, apiBaseURL: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/api2`] } });
 });
 
 afterAll(async () => {

@@ -4,6 +4,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { MockWeChat } from 'passport-wechat-oauth2/testing';
+import type { WeChatTokenResponse } from '../../lib/types';
 
 export interface HttpResult {
   status: number;
@@ -105,15 +106,8 @@ export async function obtainCode(
   return code;
 }
 
-export interface TokenBody {
-  access_token: string;
-  expires_in: number;
-  refresh_token: string;
-  openid: string;
-  scope: string;
-  unionid?: string;
-  is_snapshotuser?: number;
-}
+/** The emulator answers with the package's own token response shape. */
+export type TokenBody = WeChatTokenResponse;
 
 export async function exchange(mock: MockWeChat, client: 'mp' | 'web', code: string, base = mock.apiBaseURL[0]): Promise<HttpResult> {
   const app = mock.apps[client];
