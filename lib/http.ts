@@ -1,7 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { WeChatAPIError, WeChatTransportError } from './errors.js';
+import { createKeepAliveAdapter, keepAliveAgents } from './keep-alive-adapter.js';
 
 /** WeChat's general API host and its documented disaster-recovery twin (wechat-protocol.md §5). */
 export const DEFAULT_API_BASE_URLS: readonly string[] = ['https://api.weixin.qq.com', 'https://api2.weixin.qq.com'];
@@ -33,16 +32,23 @@ export interface WeChatResponse<T> {
 
 type JsonObject = Record<string, unknown>;
 
+const PROXY_ENV = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
+
 /**
- * A shared keep-alive axios instance: logins make one or two short calls to
- * the same host, so reusing TLS connections is most of the latency budget.
+ * The shared default axios instance. Logins make one or two short calls to
+ * the same host, so reusing TLS connections is most of the latency budget and
+ * per-call CPU is the rest: its adapter is a lean keep-alive `https.get`
+ * (see keep-alive-adapter.ts). When a proxy is configured in the environment,
+ * axios's stock adapter is kept, because it is the one that honours it.
  */
 let sharedAxios: AxiosInstance | undefined;
 function defaultAxios(): AxiosInstance {
-  sharedAxios ??= axios.create({
-    httpAgent: new http.Agent({ keepAlive: true }),
-    httpsAgent: new https.Agent({ keepAlive: true }),
-  });
+  if (!sharedAxios) {
+    const stock = axios.getAdapter('http');
+    const proxied = PROXY_ENV.some((name) => process.env[name]);
+    // The same keep-alive agents serve the stock adapter when it is used.
+    sharedAxios = axios.create({ ...keepAliveAgents, adapter: proxied ? stock : createKeepAliveAdapter(stock) });
+  }
   return sharedAxios;
 }
 
@@ -61,6 +67,8 @@ export class WeChatHttpClient {
   readonly apiBaseURLs: readonly string[];
   readonly timeout: number;
   private readonly axios: AxiosInstance;
+  /** host[:port] of each base, for error messages that must not carry the URL. */
+  private readonly hosts: ReadonlyMap<string, string>;
 
   constructor(options: WeChatHttpClientOptions = {}) {
     const bases = options.apiBaseURL === undefined ? DEFAULT_API_BASE_URLS : [options.apiBaseURL].flat();
@@ -68,6 +76,7 @@ export class WeChatHttpClient {
       throw new TypeError('WeChatStrategy: apiBaseURL must be an http(s) URL or a non-empty list of them');
     }
     this.apiBaseURLs = bases.map((b) => b.replace(/\/+$/, ''));
+    this.hosts = new Map(this.apiBaseURLs.map((b) => [b, hostOf(b)]));
     this.timeout = options.timeout ?? 5000;
     this.axios = options.httpClient ?? defaultAxios();
   }
@@ -99,18 +108,22 @@ export class WeChatHttpClient {
   }
 
   private async attempt(base: string, endpoint: string, query: Record<string, string>): Promise<WeChatResponse<JsonObject>> {
-    const host = hostOf(base);
+    const host = this.hosts.get(base) ?? base;
     let res: AxiosResponse<unknown>;
     try {
-      res = await this.axios.get(`${base}${endpoint}`, {
-        params: query,
+      // request(), not get(): get() merges its config once more. The query
+      // goes in the URL, not in `params`: axios copies and walks `params` on
+      // every call, and these are flat strings (profile-notes.md).
+      res = await this.axios.request({
+        method: 'get',
+        url: `${base}${endpoint}?${toQueryString(query)}`,
         timeout: this.timeout,
-        // Keep the body as text: WeChat labels JSON as text/plain, and a
-        // failed parse must be a failover signal, not a thrown SyntaxError.
         responseType: 'text',
-        transformResponse: [(data: unknown) => data],
-        validateStatus: () => true,
+        transformResponse: KEEP_BODY_AS_TEXT,
+        validateStatus: ANY_STATUS,
         maxRedirects: 0,
+        // WeChat's answers are a few hundred bytes; a broken proxy's endless body is not buffered.
+        maxContentLength: MAX_BODY_BYTES,
       });
     } catch (err) {
       const e = err as { code?: string; message?: string };
@@ -133,6 +146,19 @@ export class WeChatHttpClient {
     }
     return { json: json as JsonObject, raw };
   }
+}
+
+// Keep the body as text: WeChat labels JSON as text/plain, and a failed parse
+// must be a failover signal, not a thrown SyntaxError. Any status is read as
+// a response; the client decides what a non-200 means.
+const MAX_BODY_BYTES = 1024 * 1024;
+const KEEP_BODY_AS_TEXT = [(data: unknown): unknown => data];
+const ANY_STATUS = (): boolean => true;
+
+function toQueryString(query: Record<string, string>): string {
+  let out = '';
+  for (const name of Object.keys(query)) out += `${out ? '&' : ''}${encodeURIComponent(name)}=${encodeURIComponent(query[name] as string)}`;
+  return out;
 }
 
 function hostOf(base: string): string {
