@@ -79,7 +79,25 @@ describe('SessionStateStore', () => {
     const req = fakeRequest();
     const states: string[] = [];
     for (let i = 0; i < 3; i++) store.store(req, undefined, META, (_e, s) => states.push(s as string));
-    expect(Object.keys(req.session['wechat:oauth2'])).toEqual(states.slice(1));
+    expect(req.session['wechat:oauth2'].map((p: { handle: string }) => p.handle)).toEqual(states.slice(1));
+  });
+
+  it('stores pending logins as a list of same-shaped records (no state as a property name)', () => {
+    const store = new SessionStateStore();
+    const req = fakeRequest();
+    let state = '';
+    store.store(req, { returnTo: '/cart' }, META, (_e, s) => (state = s as string));
+    expect(req.session['wechat:oauth2']).toEqual([{ handle: state, appID: META.clientID, expires: expect.any(Number), appState: { returnTo: '/cart' } }]);
+  });
+
+  it('treats anything else under its key (an older layout, a stray value) as no pending login', (done) => {
+    const store = new SessionStateStore();
+    const req = fakeRequest();
+    req.session['wechat:oauth2'] = { abc: { appID: META.clientID, expires: Date.now() + 60000 } };
+    store.verify(req, 'abc', META, (err, ok, info) => {
+      expect([err, ok, (info as { message: string }).message]).toEqual([null, false, 'invalid_state']);
+      done();
+    });
   });
 
   it('refuses an expired state', (done) => {

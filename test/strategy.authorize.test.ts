@@ -46,7 +46,7 @@ describe('WeChatStrategy: starting a login', () => {
     it('keeps the state in the session, one per login attempt', async () => {
       const { req, url } = await redirectURL(strategy);
       const state = new URL(url).searchParams.get('state') ?? '';
-      expect(Object.keys(req.session['wechat:oauth2'])).toEqual([state.slice(1)]);
+      expect(req.session['wechat:oauth2'].map((p: { handle: string }) => p.handle)).toEqual([state.slice(1)]);
     });
 
     it('encodes redirect_uri exactly once', async () => {
@@ -116,7 +116,7 @@ describe('WeChatStrategy: starting a login', () => {
       const { url, req } = await redirectURL(strategy, {}, { state: { returnTo: '/cart' } });
       const state = new URL(url).searchParams.get('state') ?? '';
       expect(url).not.toContain('cart');
-      expect(req.session['wechat:oauth2'][state.slice(1)].appState).toEqual({ returnTo: '/cart' });
+      expect(req.session['wechat:oauth2'].find((p: { handle: string }) => p.handle === state.slice(1)).appState).toEqual({ returnTo: '/cart' });
     });
   });
 

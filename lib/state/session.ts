@@ -12,13 +12,21 @@ export interface SessionStateStoreOptions {
 }
 
 interface PendingLogin {
+  /** The state sent to WeChat. */
+  handle: string;
   /** The appid the login was started with: a state is only good for that app. */
   appID: string;
   expires: number;
   appState?: unknown;
 }
 
-type SessionBag = Record<string, Record<string, PendingLogin> | undefined>;
+/**
+ * Pending logins are a short list of same-shaped records, not an object keyed
+ * by state: a random property name in every session makes each JSON.parse of
+ * the session build a new hidden class, which the session store pays on every
+ * request (bench/results/profile-notes.md).
+ */
+type SessionBag = Record<string, unknown>;
 
 /**
  * The default state store (`state: true`): passport-oauth2's NonceStore
@@ -40,11 +48,13 @@ export class SessionStateStore implements WeChatStateStore {
   store(req: Request, appState: unknown, meta: StateMeta, callback: StoreCallback): void {
     const session = sessionOf(req);
     if (!session) return callback(missingSession());
-    const pending = { ...(session[this.key] ?? {}) };
-    const handles = Object.keys(pending);
-    for (const handle of handles.slice(0, Math.max(0, handles.length - this.maxPending + 1))) delete pending[handle];
+    // Oldest first: drop the oldest to keep room for this one.
+    const earlier = pendingLogins(session, this.key);
+    const pending = earlier.slice(earlier.length - Math.max(0, this.maxPending - 1));
     const handle = randomAlphanumeric(32);
-    pending[handle] = { appID: meta.clientID, expires: Date.now() + this.maxAge, ...(appState === undefined ? {} : { appState }) };
+    const login: PendingLogin = { handle, appID: meta.clientID, expires: Date.now() + this.maxAge };
+    if (appState !== undefined) login.appState = appState;
+    pending.push(login);
     session[this.key] = pending;
     callback(null, handle);
   }
@@ -52,18 +62,31 @@ export class SessionStateStore implements WeChatStateStore {
   verify(req: Request, providedState: string, meta: StateMeta, callback: VerifyStateCallback): void {
     const session = sessionOf(req);
     if (!session) return callback(missingSession(), false);
-    const pending = session[this.key];
-    const login = pending && Object.prototype.hasOwnProperty.call(pending, providedState) ? pending[providedState] : undefined;
-    if (!pending || !login) {
+    const pending = pendingLogins(session, this.key);
+    const index = pending.findIndex((p) => p.handle === providedState);
+    const login = pending[index];
+    if (!login) {
       return callback(null, false, invalidState('Unable to verify authorization request state: no login with this state was started in this session.'));
     }
     // One-time: consume before checking, so a failed check cannot be retried.
-    delete pending[providedState];
-    if (Object.keys(pending).length === 0) delete session[this.key];
+    pending.splice(index, 1);
+    if (pending.length === 0) delete session[this.key];
+    else session[this.key] = pending;
     if (login.expires < Date.now()) return callback(null, false, invalidState('The login took too long: its state expired. Please start again.'));
     if (login.appID !== meta.clientID) return callback(null, false, invalidState('The state was issued for another WeChat app.'));
     callback(null, true, login.appState);
   }
+}
+
+/** This session's pending logins (a copy), oldest first; anything else under the key counts as none. */
+function pendingLogins(session: SessionBag, key: string): PendingLogin[] {
+  const bag = session[key];
+  return Array.isArray(bag) ? (bag as PendingLogin[]).filter(isPendingLogin) : [];
+}
+
+function isPendingLogin(value: unknown): value is PendingLogin {
+  const p = value as Partial<PendingLogin> | null;
+  return typeof p === 'object' && p !== null && typeof p.handle === 'string' && typeof p.appID === 'string' && typeof p.expires === 'number';
 }
 
 function sessionOf(req: Request): SessionBag | undefined {
