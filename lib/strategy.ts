@@ -84,6 +84,8 @@ export class Strategy extends OAuth2Strategy {
   private readonly skipProfile: WeChatStrategyOptionsBase['skipUserProfile'];
   private readonly stateStore?: { browserKey?: (req: Request) => string | undefined };
   private readonly deduplicator = new CallbackDeduplicator();
+  /** The strategy itself, also when `this` is passport's per-request copy of it. */
+  private readonly shared: this = this;
 
   // Overload order matters: TypeScript fixes an untyped arrow's parameter
   // types from the first overload it is checked against, so the two common
@@ -219,14 +221,21 @@ export class Strategy extends OAuth2Strategy {
    * passport-oauth2's outcomes onto WeChat's.
    */
   private delegateFor(oauth2: WeChatOAuth2, flow: LoginFlow, callback?: { req: Request; settle?: (outcome: CallbackOutcome) => void }): this {
-    const delegate = Object.create(this) as this;
-    const settle = callback?.settle ?? (() => undefined);
-    const [success, fail, error] = [this.success.bind(this), this.fail.bind(this), this.error.bind(this)];
+    // Inherit from the long-lived strategy, not from passport's per-request
+    // copy (`this`): an object that becomes a prototype is reshaped by V8, and
+    // doing that to a fresh object on every request cost measurable CPU per
+    // login (bench/results/profile-notes.md). Passport's actions are closures
+    // over req/res and do not use `this`, so they are carried over as is.
+    const actions = this as Pick<this, 'success' | 'fail' | 'error' | 'redirect' | 'pass'>;
+    const delegate = Object.create(this.shared) as this;
+    delegate.redirect = actions.redirect;
+    delegate.pass = actions.pass;
+    const settle = callback?.settle ?? ignoreOutcome;
     const outcomes = {
       success: (user: Express.User, info?: { state?: unknown }) => {
         const unwrapped = unwrapStringState(info);
         settle({ kind: 'success', user, info: unwrapped });
-        success(user, unwrapped);
+        actions.success(user, unwrapped);
       },
       fail: (challenge: unknown, status?: number) => {
         // A callback that cannot be verified in a browser that is already
@@ -238,7 +247,7 @@ export class Strategy extends OAuth2Strategy {
           return outcomes.success(current, { message: 'already_authenticated' } as { state?: unknown });
         }
         settle({ kind: 'fail', challenge, status });
-        fail(challenge as FailChallenge, status);
+        actions.fail(challenge as FailChallenge, status);
       },
       error: (err: Error) => {
         // A bad, reused or expired code is the user's to retry, not a server error (§2.2).
@@ -246,7 +255,7 @@ export class Strategy extends OAuth2Strategy {
           return outcomes.fail({ message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies WeChatFailureInfo, 400);
         }
         settle({ kind: 'error', error: err });
-        error(err);
+        actions.error(err);
       },
     };
     const snapshotUsers = this.snapshotUsers;
@@ -392,6 +401,8 @@ function unwrapStringState(info: { state?: unknown } | undefined): { state?: unk
   const state = info?.state;
   return state && typeof state === 'object' && STRING_STATE in state ? { ...info, state: (state as Record<string, unknown>)[STRING_STATE] } : info;
 }
+
+function ignoreOutcome(): void {}
 
 function defaultVerify(_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback): void {
   done(null, profile as unknown as Express.User);
