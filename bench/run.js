@@ -8,6 +8,8 @@
 //                bench/.tmp/prof); skips the soak. Results are then distorted by
 //                the profiler: look at the profiles, not at the figures
 //   --only=a,b   run only these workloads (userinfo, base, authorize)
+//   --concurrency=50   run only this concurrency (1 or 50)
+//   --no-soak    skip the memory soak
 // See bench/README.md.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -29,7 +31,9 @@ const CONFIG = QUICK
   : { rounds: 5, n: { c1: 300, c50: 2000 }, nAuthorize: { c1: 1000, c50: 4000 }, warmup: { c1: 100, c50: 400 }, chunk: { c1: 300, c50: 400 }, roundWarmup: { c1: 10, c50: 100 }, importRuns: 7,
     soak: { logins: 20000, chunk: 2000, concurrency: 50 } };
 const WORKLOADS = ['userinfo', 'base', 'authorize'].filter((w) => ONLY.length === 0 || ONLY.includes(w));
-const CONCURRENCIES = [1, 50];
+const ONLY_CONCURRENCY = Number((args.find((a) => a.startsWith('--concurrency=')) || '').slice('--concurrency='.length)) || 0;
+const CONCURRENCIES = [1, 50].filter((c) => !ONLY_CONCURRENCY || c === ONLY_CONCURRENCY);
+const NO_SOAK = args.includes('--no-soak');
 const GLOBAL_TIMEOUT_MS = QUICK ? 4 * 60 * 1000 : 90 * 60 * 1000;
 
 const log = (...a) => console.log('[bench]', ...a);
@@ -318,7 +322,8 @@ async function main() {
     node: process.version,
     cpus: os.cpus().length,
     cpuModel: (os.cpus()[0] && os.cpus()[0].model || '').trim(),
-    mode: QUICK ? 'quick' : PROFILE ? 'profile' : 'full',
+    // A run with filters writes partial.{md,json}: latest.* is only ever a whole run.
+    mode: QUICK ? 'quick' : PROFILE ? 'profile' : ONLY.length || ONLY_CONCURRENCY || NO_SOAK ? 'partial' : 'full',
     config: { rounds: CONFIG.rounds, n: CONFIG.n, nAuthorize: CONFIG.nAuthorize, warmup: CONFIG.warmup, roundWarmup: CONFIG.roundWarmup, chunk: CONFIG.chunk },
     workloads: {},
     details: {},
@@ -331,7 +336,7 @@ async function main() {
         results.details[point] = details;
       }
     }
-    if (CONFIG.soak && !PROFILE && WORKLOADS.includes('userinfo')) {
+    if (CONFIG.soak && !PROFILE && !NO_SOAK && WORKLOADS.includes('userinfo')) {
       results.soak = await soak(ctx, OURS);
       results.soakFloor = await soak(ctx, 'floor'); // reference: what the app setup alone does
     }

@@ -1,58 +1,14 @@
 'use strict';
 // The floor: what a login cannot cost less than in this app setup. Hand-written
-// routes that build the authorize URL with a random state kept in the session,
-// check it on the callback, and make the same GETs as the strategies with
-// Node's own https and one keep-alive agent, JSON.parse the answers and store
-// the user in the session. Nothing else.
-const crypto = require('node:crypto');
-const https = require('node:https');
+// routes (floor-routes.js) that keep a random state in the session, make the
+// same GETs as the strategies with Node's own https and one keep-alive agent,
+// and store the user in the session. Nothing else.
 const { start, ok } = require('./app');
+const { mountFloorRoutes } = require('./floor-routes');
 
-const agent = new https.Agent({ keepAlive: true });
-
-function getJSON(url, callback) {
-  https.get(url, { agent }, (res) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk) => { body += chunk; });
-    res.on('end', () => {
-      let data;
-      try { data = JSON.parse(body); } catch (err) { return callback(err); }
-      if (res.statusCode !== 200 || data.errcode) {
-        return callback(new Error(`WeChat ${res.statusCode} ${data.errcode}: ${data.errmsg}`));
-      }
-      callback(null, data);
-    });
-    res.on('error', callback);
-  }).on('error', callback);
-}
-
-start({ usePassport: false }, ({ app, callbackURL, appID, appSecret, scope }) => {
-  const q = encodeURIComponent;
-  app.get('/login', (req, res) => {
-    const state = crypto.randomBytes(16).toString('hex');
-    req.session.state = state;
-    res.redirect(302, 'https://open.weixin.qq.com/connect/oauth2/authorize'
-      + `?appid=${q(appID)}&redirect_uri=${q(callbackURL)}&response_type=code`
-      + `&scope=${q(scope)}&state=${state}#wechat_redirect`);
-  });
-  app.get('/callback', (req, res, next) => {
-    const { code, state } = req.query;
-    if (!code || !state || state !== req.session.state) return res.status(403).type('text').send('bad state');
-    delete req.session.state;
-    getJSON('https://api.weixin.qq.com/sns/oauth2/access_token'
-      + `?appid=${q(appID)}&secret=${q(appSecret)}&code=${q(code)}&grant_type=authorization_code`, (err, token) => {
-      if (err) return next(err);
-      if (scope === 'snsapi_base') {
-        req.session.user = { openid: token.openid, nickname: undefined };
-        return ok(res);
-      }
-      getJSON('https://api.weixin.qq.com/sns/userinfo'
-        + `?access_token=${q(token.access_token)}&openid=${q(token.openid)}&lang=zh_CN`, (err2, info) => {
-        if (err2) return next(err2);
-        req.session.user = { openid: info.openid, nickname: info.nickname };
-        ok(res);
-      });
-    });
+start({ usePassport: false }, (ctx) => {
+  mountFloorRoutes(ctx, (req, res, next, user) => {
+    req.session.user = user;
+    ok(res);
   });
 });

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+'use strict';
+// Where the gap between this strategy and the floor comes from, measured side
+// by side: `node bench/decompose.js [rounds] [logins per round]` (as root, like
+// the bench). Three contestants take turns (A B C, then C B A, ...) on
+// snsapi_userinfo callbacks at c50 against the TLS emulator:
+//   floor                    the benchmark's floor
+//   floor + Passport         the floor's GETs, user logged in with req.login()
+//                            in the Passport app setup (contestants/diagnostic)
+//   passport-wechat-oauth2   this package, as in the benchmark
+// and the app process's CPU per callback and logins/s are reported as medians.
+// floor -> floor + Passport is Passport's share; floor + Passport -> ours is
+// the strategy's (passport-oauth2, axios, this package).
+const fs = require('node:fs');
+const path = require('node:path');
+const processes = require('./processes');
+const { Driver } = require('./driver');
+const stats = require('./stats');
+const { generateCerts } = require('./certs');
+
+const ROUNDS = Number(process.argv[2] || 10);
+const N = Number(process.argv[3] || 1000);
+const CONCURRENCY = 50;
+const TMP = path.join(__dirname, '.tmp');
+const CONTESTANTS = [
+  ['floor', 'contestants/floor.js'],
+  ['floor + Passport', 'contestants/diagnostic/floor-passport.js'],
+  ['passport-wechat-oauth2', 'contestants/passport-wechat-oauth2.js'],
+];
+
+const timer = setTimeout(() => {
+  console.error('[decompose] FAILED: did not finish within 20 minutes');
+  processes.killAllNow();
+  process.exit(3);
+}, 20 * 60 * 1000);
+timer.unref();
+
+async function main() {
+  const certs = generateCerts(path.join(TMP, 'certs'));
+  const ca = fs.readFileSync(certs.caFile);
+  const emulator = await processes.startChild({
+    script: path.join(__dirname, 'emulator.js'),
+    cwd: __dirname,
+    env: { BENCH_EMULATOR: JSON.stringify({ keyFile: certs.keyFile, certFile: certs.certFile, port: 443, host: '127.0.0.1' }) },
+    logFile: path.join(TMP, 'logs', 'decompose-emulator.log'),
+    label: 'WeChat emulator',
+  });
+  const { appID, appSecret } = emulator.info.info.apps.mp;
+  const contestants = [];
+  for (const [name, script] of CONTESTANTS) {
+    const { child, info } = await processes.startChild({
+      script: path.join(__dirname, script),
+      nodeArgs: ['--require', path.join(__dirname, 'preload-hosts.js')],
+      cwd: __dirname,
+      env: { NODE_EXTRA_CA_CERTS: certs.caFile, BENCH_CONTESTANT: JSON.stringify({ appID, appSecret, scope: 'snsapi_userinfo' }) },
+      logFile: path.join(TMP, 'logs', `decompose-${path.basename(script, '.js')}.log`),
+      label: name,
+    });
+    contestants.push({ name, child, driver: new Driver({ port: info.port, concurrency: CONCURRENCY, ca }), cpu: [], lps: [] });
+  }
+  const cpuMs = async (c) => {
+    const { cpu } = await processes.ask(c.child, 'cpu');
+    return (cpu.user + cpu.system) / 1000;
+  };
+  const run = async (c, n) => {
+    const items = await c.driver.prepare(n);
+    const before = await cpuMs(c);
+    const res = await c.driver.timedCallbacks(items);
+    const cpu = (await cpuMs(c)) - before;
+    if (res.errors.length) throw new Error(`${c.name}: ${res.errors.length} failed logins (${res.errors.slice(0, 3).join(' | ')})`);
+    return { cpuPerLogin: cpu / res.n, loginsPerSec: res.n / (res.wallMs / 1000) };
+  };
+  try {
+    for (const c of contestants) await run(c, 500); // warm-up
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const c of r % 2 ? [...contestants].reverse() : contestants) {
+        await run(c, 100); // its idle upstream connections may have closed meanwhile
+        const m = await run(c, N);
+        c.cpu.push(m.cpuPerLogin);
+        c.lps.push(m.loginsPerSec);
+      }
+    }
+  } finally {
+    for (const c of contestants) c.driver.close();
+    await Promise.all([...contestants.map((c) => processes.stop(c.child)), processes.stop(emulator.child)]);
+  }
+  const floor = contestants[0];
+  const floorCpu = stats.median(floor.cpu);
+  const floorLps = stats.median(floor.lps);
+  console.log(`\nuserinfo callbacks at c${CONCURRENCY}, ${ROUNDS} rounds × ${N}, medians (app process only)\n`);
+  console.log('| contestant | app CPU ms/login | logins/s | × floor (logins/s) | floor CPU ÷ CPU |');
+  console.log('|---|--:|--:|--:|--:|');
+  for (const c of contestants) {
+    const cpu = stats.median(c.cpu);
+    const lps = stats.median(c.lps);
+    console.log(`| ${c.name} | ${cpu.toFixed(3)} | ${lps.toFixed(0)} | ${(lps / floorLps).toFixed(2)} | ${(floorCpu / cpu).toFixed(2)} |`);
+  }
+}
+
+main().then(() => {
+  processes.killAllNow();
+  process.exit(0);
+}, (err) => {
+  console.error(`[decompose] FAILED: ${err && err.stack ? err.stack : err}`);
+  processes.killAllNow();
+  process.exit(1);
+});
