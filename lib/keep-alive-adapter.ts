@@ -31,7 +31,8 @@ export function createKeepAliveAdapter(fallback: AxiosAdapter): AxiosAdapter {
 
 function isPlainGet(config: InternalAxiosRequestConfig): boolean {
   return (
-    (config.method ?? 'get').toLowerCase() === 'get' &&
+    config.method === 'get' && // axios has lower-cased it
+
     config.data === undefined &&
     config.params === undefined &&
     !config.proxy &&
@@ -51,15 +52,18 @@ function get(config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>>
     const secure = url.startsWith('https:');
     const agent = secure ? keepAliveAgents.httpsAgent : keepAliveAgents.httpAgent;
     const client = secure ? https : http;
-    const limit = config.maxContentLength !== undefined && config.maxContentLength > -1 ? config.maxContentLength : Infinity;
+    const maxBytes = config.maxContentLength ?? -1;
+    const limit = maxBytes > -1 ? maxBytes : Infinity;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const fail = (message: string, code: string, request?: http.ClientRequest): void => {
+    const fail = (message: string, code: string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(new AxiosError(message, code, config, request));
+      reject(new AxiosError(message, code, config, req));
     };
+    // A reset before or during the body; Node reports both as errors with a code.
+    const onError = (err: NodeJS.ErrnoException): void => fail(err.message, err.code || AxiosError.ERR_NETWORK);
 
     const req = client.get(url, { agent, headers: outgoingHeaders(config) }, (res) => {
       let body = '';
@@ -68,23 +72,23 @@ function get(config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>>
       res.on('data', (chunk: string) => {
         bytes += Buffer.byteLength(chunk);
         if (bytes > limit) {
-          fail(`maxContentLength size of ${limit} exceeded`, AxiosError.ERR_BAD_RESPONSE, req);
+          fail(`maxContentLength size of ${limit} exceeded`, AxiosError.ERR_BAD_RESPONSE);
           req.destroy();
           return;
         }
         body += chunk;
       });
-      res.on('error', (err: NodeJS.ErrnoException) => fail(err.message, err.code ?? AxiosError.ERR_NETWORK, req));
-      res.on('aborted', () => fail('the connection closed before the body ended', 'ECONNRESET', req));
+      res.on('error', onError);
       res.on('end', () => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const status = res.statusCode ?? 0;
+        // A client response always has both.
+        const status = res.statusCode as number;
         const response: AxiosResponse<string> = {
           data: body,
           status,
-          statusText: res.statusMessage ?? '',
+          statusText: res.statusMessage as string,
           // Raw: axios's dispatchRequest wraps response headers in AxiosHeaders itself.
           headers: res.headers,
           config,
@@ -97,26 +101,23 @@ function get(config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>>
         }
       });
     });
-    req.on('error', (err: NodeJS.ErrnoException) => fail(err.message, err.code ?? AxiosError.ERR_NETWORK, req));
+    req.on('error', onError);
 
     // A deadline for the whole call, not an idle timer: a host that trickles
     // bytes must not hold a login open past `timeout`.
     if (config.timeout) {
       timer = setTimeout(() => {
-        fail(`timeout of ${config.timeout} ms exceeded`, AxiosError.ECONNABORTED, req);
+        fail(`timeout of ${config.timeout} ms exceeded`, AxiosError.ECONNABORTED);
         req.destroy();
       }, config.timeout);
     }
   });
 }
 
-/** The request headers axios assembled (its defaults plus any the caller set). */
+/** The request headers axios assembled (its defaults plus any the caller set); unset ones are already left out. */
 function outgoingHeaders(config: InternalAxiosRequestConfig): Record<string, string> {
   const headers: Record<string, string> = {};
-  const source = config.headers.toJSON();
-  for (const name of Object.keys(source)) {
-    const value = source[name];
-    if (typeof value === 'string' || typeof value === 'number') headers[name] = String(value);
-  }
+  const source = config.headers.toJSON(true);
+  for (const name of Object.keys(source)) headers[name] = String(source[name]);
   return headers;
 }

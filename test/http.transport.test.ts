@@ -102,12 +102,12 @@ describe('createKeepAliveAdapter', () => {
   it('serves a plain GET itself, with the headers axios assembled', async () => {
     api.route('/x', OK);
     const { instance, handedOver } = setup();
-    const res = await instance.request({ url: `${api.url}/x?a=1`, responseType: 'text', headers: { 'X-Trace': 'abc' } });
+    const res = await instance.request({ url: `${api.url}/x?a=1`, responseType: 'text', headers: { 'X-Trace': 'abc', 'X-Attempt': 2 } });
     expect(res.status).toBe(200);
     expect(res.data).toBe(OK.body);
     expect(handedOver).toHaveLength(0);
     expect(api.requestsTo('/x')[0]?.query).toEqual({ a: '1' });
-    expect(api.requestsTo('/x')[0]?.headers['x-trace']).toBe('abc');
+    expect(api.requestsTo('/x')[0]?.headers).toMatchObject({ 'x-trace': 'abc', 'x-attempt': '2' });
   });
 
   it.each([
@@ -116,6 +116,10 @@ describe('createKeepAliveAdapter', () => {
     ['an explicit proxy', { proxy: { host: '127.0.0.1', port: 3128 } }],
     ['a cancellation signal', { signal: new AbortController().signal }],
     ['a baseURL', { baseURL: 'http://127.0.0.1:1', url: '/x' }],
+    ['a relative URL', { url: '/x' }],
+    ['a Unix socket', { socketPath: '/tmp/no-such.sock' }],
+    ['basic auth', { auth: { username: 'u', password: 'p' } }],
+    ['a cancel token', { cancelToken: axios.CancelToken.source().token }],
   ])('hands %s to the stock adapter instead of dropping the option', async (_name, extra) => {
     const { instance, handedOver } = setup();
     const res = await instance.request({ url: `${api.url}/x`, ...extra });
