@@ -67,17 +67,21 @@ async function main() {
     const before = await cpuMs(c);
     const res = await c.driver.timedCallbacks(items);
     const cpu = (await cpuMs(c)) - before;
-    if (res.errors.length) throw new Error(`${c.name}: ${res.errors.length} failed logins (${res.errors.slice(0, 3).join(' | ')})`);
-    return { cpuPerLogin: cpu / res.n, loginsPerSec: res.n / (res.wallMs / 1000) };
+    return { cpuPerLogin: cpu / res.n, loginsPerSec: res.n / (res.wallMs / 1000), errors: res.errors };
   };
   try {
-    for (const c of contestants) await run(c, 500); // warm-up
+    // Warm-ups are not judged: a keep-alive connection the emulator closed
+    // while this contestant sat idle can fail one login of a contestant that
+    // does not retry (the floors).
+    for (const c of contestants) await run(c, 500);
     for (let r = 0; r < ROUNDS; r++) {
       for (const c of r % 2 ? [...contestants].reverse() : contestants) {
-        await run(c, 100); // its idle upstream connections may have closed meanwhile
+        await run(c, 100);
         const m = await run(c, N);
         c.cpu.push(m.cpuPerLogin);
         c.lps.push(m.loginsPerSec);
+        c.errors = (c.errors || 0) + m.errors.length;
+        if (m.errors.length > N / 100) throw new Error(`${c.name}: ${m.errors.length} of ${N} logins failed (${m.errors.slice(0, 3).join(' | ')})`);
       }
     }
   } finally {
@@ -88,12 +92,12 @@ async function main() {
   const floorCpu = stats.median(floor.cpu);
   const floorLps = stats.median(floor.lps);
   console.log(`\nuserinfo callbacks at c${CONCURRENCY}, ${ROUNDS} rounds × ${N}, medians (app process only)\n`);
-  console.log('| contestant | app CPU ms/login | logins/s | × floor (logins/s) | floor CPU ÷ CPU |');
-  console.log('|---|--:|--:|--:|--:|');
+  console.log('| contestant | app CPU ms/login | logins/s | × floor (logins/s) | floor CPU ÷ CPU | failed logins |');
+  console.log('|---|--:|--:|--:|--:|--:|');
   for (const c of contestants) {
     const cpu = stats.median(c.cpu);
     const lps = stats.median(c.lps);
-    console.log(`| ${c.name} | ${cpu.toFixed(3)} | ${lps.toFixed(0)} | ${(lps / floorLps).toFixed(2)} | ${(floorCpu / cpu).toFixed(2)} |`);
+    console.log(`| ${c.name} | ${cpu.toFixed(3)} | ${lps.toFixed(0)} | ${(lps / floorLps).toFixed(2)} | ${(floorCpu / cpu).toFixed(2)} | ${c.errors || 0} |`);
   }
 }
 
