@@ -1,8 +1,11 @@
 'use strict';
 // Where a login's CPU goes inside this package, without Express or Passport:
 // the same two upstream GETs (token + userinfo) made (a) with node:http and a
-// keep-alive agent, (b) through WeChatHttpClient (axios), and (c) through the
-// whole strategy (authenticate on a per-request object, as passport does).
+// keep-alive agent, (b) through WeChatHttpClient (axios with the package's
+// keep-alive adapter), and (c) through the whole strategy (authenticate on a
+// per-request object, as passport does). A last row runs WeChatHttpClient on
+// an axios instance whose adapter answers at once without I/O: the cost of
+// the client and axios's request pipeline alone.
 // The emulator runs in this process over plain HTTP on 127.0.0.1, so the
 // figures include its share; compare the rows, not the absolute numbers.
 // Usage: npm run build && node bench/layers.js [logins]
@@ -10,6 +13,7 @@ const http = require('node:http');
 const { requireSelf } = require('./self');
 
 const { Strategy, WeChatHttpClient } = requireSelf('passport-wechat-oauth2');
+const axios = requireSelf('axios');
 const { createMockWeChat } = requireSelf('passport-wechat-oauth2/testing');
 
 const N = Number(process.argv[2] || 3000);
@@ -22,6 +26,11 @@ async function main() {
   const { appID, appSecret } = mock.apps.mp;
   const agent = new http.Agent({ keepAlive: true });
   const client = new WeChatHttpClient({ apiBaseURL: mock.apiBaseURL });
+  const canned = JSON.stringify({ access_token: 'ACCESS', openid: 'OPENID', nickname: 'n' });
+  const noIO = new WeChatHttpClient({
+    apiBaseURL: mock.apiBaseURL,
+    httpClient: axios.create({ adapter: (config) => Promise.resolve({ data: canned, status: 200, statusText: 'OK', headers: {}, config }) }),
+  });
   const strategy = new Strategy({ appID, appSecret, apiBaseURL: mock.apiBaseURL, callbackURL: 'http://127.0.0.1/cb', state: false });
 
   async function mintCode() {
@@ -57,6 +66,10 @@ async function main() {
       await client.get('/sns/userinfo', { access_token: t.access_token, openid: t.openid, lang: 'zh_CN' });
     },
     'WeChatStrategy (no Passport/Express)': viaStrategy,
+    'WeChatHttpClient + axios pipeline, no I/O': async (code) => {
+      const t = (await noIO.get('/sns/oauth2/access_token', { appid: appID, secret: appSecret, code, grant_type: 'authorization_code' })).json;
+      await noIO.get('/sns/userinfo', { access_token: t.access_token, openid: t.openid, lang: 'zh_CN' });
+    },
   };
 
   const results = {};
