@@ -17,9 +17,12 @@ import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRe
  * It serves what {@link WeChatHttpClient} sends (GET, an absolute URL with
  * its query string, a timeout, `responseType: 'text'`). Anything else it was
  * not written for (another method, a body, `params`, an explicit `proxy`, a
- * socket path, cancellation) is handed to axios's stock adapter, so the
- * instance never silently drops an option. A user who passes `httpClient` gets their own instance untouched.
+ * socket path, basic auth, cancellation, a relative URL) is handed to axios's
+ * stock adapter, so the instance never silently drops an option. A user who
+ * passes `httpClient` gets their own instance untouched.
  */
+
+/** One keep-alive agent per protocol, shared by every default-instance call (and by the stock adapter when it is used). */
 export const keepAliveAgents = {
   httpAgent: new http.Agent({ keepAlive: true }),
   httpsAgent: new https.Agent({ keepAlive: true }),
@@ -31,8 +34,7 @@ export function createKeepAliveAdapter(fallback: AxiosAdapter): AxiosAdapter {
 
 function isPlainGet(config: InternalAxiosRequestConfig): boolean {
   return (
-    config.method === 'get' && // axios has lower-cased it
-
+    config.method === 'get' && // axios has lower-cased it by now
     config.data === undefined &&
     config.params === undefined &&
     !config.proxy &&
