@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ExpiringMap } from './expiring-map.js';
 
 /** How a callback ended, replayable onto a duplicate of it. */
 export type CallbackOutcome =
@@ -24,7 +25,7 @@ interface Entry {
  * browser never matches. Bounded; oldest entries are evicted first.
  */
 export class CallbackDeduplicator {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: ExpiringMap<Entry>;
 
   /**
    * @param windowMs how long a callback still in flight is remembered
@@ -35,9 +36,11 @@ export class CallbackDeduplicator {
    */
   constructor(
     private readonly windowMs = 2 * 60 * 1000,
-    private readonly maxEntries = 10_000,
+    maxEntries = 10_000,
     private readonly settledMs = 10_000,
-  ) {}
+  ) {
+    this.entries = new ExpiringMap(maxEntries);
+  }
 
   static key(state: string, code: string, browserKey: string): string {
     return createHash('sha256').update(`${state}\0${code}\0${browserKey}`).digest('hex');
@@ -50,16 +53,15 @@ export class CallbackDeduplicator {
    */
   begin(key: string, replay: (outcome: CallbackOutcome) => void): ((outcome: CallbackOutcome) => void) | undefined {
     const now = Date.now();
-    const existing = this.entries.get(key);
-    if (existing && existing.expires > now) {
+    const existing = this.entries.get(key, now);
+    if (existing) {
       if (existing.outcome) replay(existing.outcome);
       else existing.waiters.push(replay);
       return undefined;
     }
     const entry: Entry = { waiters: [], expires: now + this.windowMs };
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    this.evict(now);
+    // An evicted entry still in flight settles its waiters: they hold the entry, not the map.
+    this.entries.set(key, entry, now);
     return (outcome) => {
       if (entry.outcome) return;
       entry.outcome = outcome;
@@ -70,13 +72,5 @@ export class CallbackDeduplicator {
 
   get size(): number {
     return this.entries.size;
-  }
-
-  private evict(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (this.entries.size <= this.maxEntries && entry.expires > now) break;
-      // An evicted entry still in flight settles its waiters: they hold the entry, not the map.
-      this.entries.delete(key);
-    }
   }
 }

@@ -1,3 +1,5 @@
+import { ExpiringMap } from '../expiring-map.js';
+
 /**
  * Remembers which signed states were already consumed, so that one cannot be
  * replayed inside its lifetime. Implement it on a shared store for clusters.
@@ -23,21 +25,16 @@ export interface SeenStore {
  * a cluster needs a shared store (see the Redis example above).
  */
 export class MemorySeenStore implements SeenStore {
-  private readonly entries = new Map<string, number>();
+  private readonly entries: ExpiringMap<{ expires: number }>;
 
-  constructor(private readonly maxEntries = 100_000) {}
+  constructor(maxEntries = 100_000) {
+    this.entries = new ExpiringMap(maxEntries);
+  }
 
   add(key: string, ttlMs: number): boolean {
     const now = Date.now();
-    const expires = this.entries.get(key);
-    if (expires !== undefined && expires > now) return false;
-    this.entries.delete(key);
-    this.entries.set(key, now + ttlMs);
-    // Map keeps insertion order, so the first keys are the oldest.
-    for (const [oldest, until] of this.entries) {
-      if (this.entries.size <= this.maxEntries && until > now) break;
-      this.entries.delete(oldest);
-    }
+    if (this.entries.get(key, now)) return false;
+    this.entries.set(key, { expires: now + ttlMs }, now);
     return true;
   }
 
