@@ -7,7 +7,8 @@
 const ORDER = ['appid', 'redirect_uri', 'response_type', 'scope', 'state'] as const;
 const OPTIONAL = ['connect_redirect', 'forcePopup'] as const;
 /** passport-oauth2's names for what WeChat calls otherwise; never sent. */
-const DROPPED = new Set(['client_id']);
+const DROPPED = ['client_id'] as const;
+const KNOWN: ReadonlySet<string> = new Set([...ORDER, ...OPTIONAL, ...DROPPED]);
 
 /**
  * Rebuild `location` as `authorize?appid&redirect_uri&response_type&scope&state[&connect_redirect][&forcePopup]#wechat_redirect`.
@@ -16,7 +17,6 @@ const DROPPED = new Set(['client_id']);
 export function toWeChatAuthorizeURL(location: string): string {
   const url = new URL(location);
   const params = url.searchParams;
-  const known = new Set<string>([...ORDER, ...OPTIONAL, ...DROPPED]);
   const pairs: string[] = [];
   for (const name of [...ORDER, ...OPTIONAL]) {
     const value = params.get(name);
@@ -24,7 +24,7 @@ export function toWeChatAuthorizeURL(location: string): string {
   }
   // Parameters already on a custom authorizationURL are kept, after WeChat's own.
   for (const [name, value] of params) {
-    if (!known.has(name)) pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+    if (!KNOWN.has(name)) pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
   }
   // The fragment is required "无论直接打开还是做页面302重定向" (§1.1).
   return `${url.origin}${url.pathname}?${pairs.join('&')}#wechat_redirect`;

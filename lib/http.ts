@@ -67,8 +67,8 @@ export class WeChatHttpClient {
   readonly apiBaseURLs: readonly string[];
   readonly timeout: number;
   private readonly axios: AxiosInstance;
-  /** host[:port] of each base, for error messages that must not carry the URL. */
-  private readonly hosts: ReadonlyMap<string, string>;
+  /** Each base with its host[:port], for error messages that must not carry the URL. */
+  private readonly bases: ReadonlyArray<{ url: string; host: string }>;
 
   constructor(options: WeChatHttpClientOptions = {}) {
     const bases = options.apiBaseURL === undefined ? DEFAULT_API_BASE_URLS : [options.apiBaseURL].flat();
@@ -76,7 +76,7 @@ export class WeChatHttpClient {
       throw new TypeError('WeChatStrategy: apiBaseURL must be an http(s) URL or a non-empty list of them');
     }
     this.apiBaseURLs = bases.map((b) => b.replace(/\/+$/, ''));
-    this.hosts = new Map(this.apiBaseURLs.map((b) => [b, hostOf(b)]));
+    this.bases = this.apiBaseURLs.map((url) => ({ url, host: hostOf(url) }));
     this.timeout = options.timeout ?? 5000;
     this.axios = options.httpClient ?? defaultAxios();
   }
@@ -84,7 +84,7 @@ export class WeChatHttpClient {
   /** GET `endpoint` (a path such as `/sns/userinfo`) with failover across the API bases. */
   async get<T extends object>(endpoint: string, query: Record<string, string>, options: WeChatGetOptions = {}): Promise<WeChatResponse<T>> {
     let firstFailure: WeChatAPIError | WeChatTransportError | undefined;
-    for (const base of this.apiBaseURLs) {
+    for (const base of this.bases) {
       let response: WeChatResponse<JsonObject>;
       try {
         response = await this.attempt(base, endpoint, query);
@@ -107,8 +107,7 @@ export class WeChatHttpClient {
     throw firstFailure as Error;
   }
 
-  private async attempt(base: string, endpoint: string, query: Record<string, string>): Promise<WeChatResponse<JsonObject>> {
-    const host = this.hosts.get(base) ?? base;
+  private async attempt({ url: base, host }: { url: string; host: string }, endpoint: string, query: Record<string, string>): Promise<WeChatResponse<JsonObject>> {
     let res: AxiosResponse<unknown>;
     try {
       // request(), not get(): get() merges its config once more. The query

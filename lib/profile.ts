@@ -7,6 +7,8 @@ export interface ParseProfileContext {
   client: WeChatClient;
   /** The token response of the same login: source of `scope`, `is_snapshotuser` and a fallback `unionid`. */
   token?: Pick<WeChatTokenResponse, 'scope' | 'unionid' | 'is_snapshotuser' | 'openid'>;
+  /** The text an already-parsed `body` came from, kept as `_raw` (saves parsing it twice). */
+  raw?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ParseProfileContext {
  * - No `emails`: WeChat has none, and inventing one breaks apps (user-needs.md §3.13).
  */
 export function parseProfile(body: string | WeChatUserInfo | WeChatTokenResponse, context: ParseProfileContext): WeChatProfile {
-  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const raw = typeof body === 'string' ? body : (context.raw ?? JSON.stringify(body));
   const json: unknown = typeof body === 'string' ? JSON.parse(body) : body;
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new TypeError('parseProfile: expected a WeChat JSON object');

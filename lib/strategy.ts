@@ -188,7 +188,7 @@ export class Strategy extends OAuth2Strategy {
       return this.error(new WeChatConfigError(`WeChatStrategy: scope ${JSON.stringify(options.scope)} is not valid for client '${client}' (allowed: ${SCOPES[client].join(', ')}).`));
     }
     const delegate = this.delegateFor(oauth2, { client });
-    const redirect = this.redirect.bind(this);
+    const redirect = delegate.redirect;
     delegate.redirect = (location: string) => redirect(toWeChatAuthorizeURL(location));
     const appState = options.state === undefined ? undefined : typeof options.state === 'string' ? { [STRING_STATE]: options.state } : options.state;
     OAuth2Strategy.prototype.authenticate.call(delegate, req, { ...options, client, scope, state: appState });
@@ -215,10 +215,10 @@ export class Strategy extends OAuth2Strategy {
   }
 
   /**
-   * A per-request object that inherits everything from this strategy (and
-   * from passport's per-request copy: success/fail/redirect/error) but has its
-   * own `_oauth2` for the chosen app, its own login flow record, and maps
-   * passport-oauth2's outcomes onto WeChat's.
+   * A per-request object that inherits everything from the shared strategy,
+   * carries passport's per-request actions (redirect, pass; success, fail and
+   * error wrapped), has its own `_oauth2` for the chosen app and its own login
+   * flow record, and maps passport-oauth2's outcomes onto WeChat's.
    */
   private delegateFor(oauth2: WeChatOAuth2, flow: LoginFlow, callback?: { req: Request; settle?: (outcome: CallbackOutcome) => void }): this {
     // Inherit from the long-lived strategy, not from passport's per-request
@@ -360,8 +360,8 @@ export class Strategy extends OAuth2Strategy {
 
   /** `/sns/userinfo`; the token response of the same login, when there is one, adds scope, unionid and the snapshot flag. */
   private async fetchProfile(oauth2: WeChatOAuth2, token: Pick<WeChatTokenResponse, 'access_token' | 'openid'> & Partial<WeChatTokenResponse>, lang = this.lang): Promise<WeChatProfile> {
-    const { raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: token.access_token, openid: token.openid, lang });
-    return parseProfile(raw, { appID: oauth2.appID, client: oauth2.client, token: token.scope === undefined ? undefined : (token as WeChatTokenResponse) });
+    const { json, raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: token.access_token, openid: token.openid, lang });
+    return parseProfile(json, { appID: oauth2.appID, client: oauth2.client, raw, token: token.scope === undefined ? undefined : (token as WeChatTokenResponse) });
   }
 
   private async profileFromToken(client: WeChatClient, token: WeChatTokenResponse): Promise<WeChatProfile> {

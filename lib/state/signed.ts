@@ -96,13 +96,18 @@ export class SignedStateStore implements WeChatStateStore {
   /** Identifies the browser for WeChat's double-callback handling: the hash of its nonce cookie. */
   browserKey(req: Request): string | undefined {
     const nonce = this.bindToBrowser ? readCookie(req, this.cookieName) : undefined;
-    return nonce ? createHash('sha256').update(nonce).digest('hex') : undefined;
+    return nonce ? hashNonce(nonce) : undefined;
   }
 
   private mac(expiry: string, id: string, appID: string, nonce: string): string {
-    const nonceHash = nonce ? createHash('sha256').update(nonce).digest('hex') : '-';
+    const nonceHash = nonce ? hashNonce(nonce) : '-';
     return createHmac('sha256', this.secret).update(`wechat-state.v1|${expiry}|${id}|${appID}|${nonceHash}`).digest('hex').slice(0, MAC_LENGTH);
   }
+}
+
+/** What is signed into the state and keys the double-callback check: the nonce itself never leaves the cookie. */
+function hashNonce(nonce: string): string {
+  return createHash('sha256').update(nonce).digest('hex');
 }
 
 function safeEqual(a: string, b: string): boolean {
