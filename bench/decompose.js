@@ -11,62 +11,38 @@
 // and the app process's CPU per callback and logins/s are reported as medians.
 // floor -> floor + Passport is Passport's share; floor + Passport -> ours is
 // the strategy's (passport-oauth2, axios, this package).
-const fs = require('node:fs');
 const path = require('node:path');
 const processes = require('./processes');
 const { Driver } = require('./driver');
 const stats = require('./stats');
-const { generateCerts } = require('./certs');
+const { installSafetyNet, startTlsEmulator, startContestant, cpuMs } = require('./harness');
 
 const ROUNDS = Number(process.argv[2] || 10);
 const N = Number(process.argv[3] || 1000);
 const CONCURRENCY = 50;
-const TMP = path.join(__dirname, '.tmp');
 const CONTESTANTS = [
   ['floor', 'contestants/floor.js'],
   ['floor + Passport', 'contestants/diagnostic/floor-passport.js'],
   ['passport-wechat-oauth2', 'contestants/passport-wechat-oauth2.js'],
 ];
 
-const timer = setTimeout(() => {
-  console.error('[decompose] FAILED: did not finish within 20 minutes');
-  processes.killAllNow();
-  process.exit(3);
-}, 20 * 60 * 1000);
-timer.unref();
+installSafetyNet('decompose', 20 * 60 * 1000);
 
 async function main() {
-  const certs = generateCerts(path.join(TMP, 'certs'));
-  const ca = fs.readFileSync(certs.caFile);
-  const emulator = await processes.startChild({
-    script: path.join(__dirname, 'emulator.js'),
-    cwd: __dirname,
-    env: { BENCH_EMULATOR: JSON.stringify({ keyFile: certs.keyFile, certFile: certs.certFile, port: 443, host: '127.0.0.1' }) },
-    logFile: path.join(TMP, 'logs', 'decompose-emulator.log'),
-    label: 'WeChat emulator',
-  });
-  const { appID, appSecret } = emulator.info.info.apps.mp;
+  const emulator = await startTlsEmulator({ logName: 'decompose-emulator' });
+  const app = emulator.info.apps.mp;
   const contestants = [];
   for (const [name, script] of CONTESTANTS) {
-    const { child, info } = await processes.startChild({
-      script: path.join(__dirname, script),
-      nodeArgs: ['--require', path.join(__dirname, 'preload-hosts.js')],
-      cwd: __dirname,
-      env: { NODE_EXTRA_CA_CERTS: certs.caFile, BENCH_CONTESTANT: JSON.stringify({ appID, appSecret, scope: 'snsapi_userinfo' }) },
-      logFile: path.join(TMP, 'logs', `decompose-${path.basename(script, '.js')}.log`),
-      label: name,
+    const { child, port } = await startContestant({
+      script, certs: emulator.certs, app, scope: 'snsapi_userinfo', logName: `decompose-${path.basename(script, '.js')}`, label: name,
     });
-    contestants.push({ name, child, driver: new Driver({ port: info.port, concurrency: CONCURRENCY, ca }), cpu: [], lps: [] });
+    contestants.push({ name, child, driver: new Driver({ port, concurrency: CONCURRENCY, ca: emulator.ca }), cpu: [], lps: [], errors: 0 });
   }
-  const cpuMs = async (c) => {
-    const { cpu } = await processes.ask(c.child, 'cpu');
-    return (cpu.user + cpu.system) / 1000;
-  };
   const run = async (c, n) => {
     const items = await c.driver.prepare(n);
-    const before = await cpuMs(c);
+    const before = await cpuMs(c.child);
     const res = await c.driver.timedCallbacks(items);
-    const cpu = (await cpuMs(c)) - before;
+    const cpu = (await cpuMs(c.child)) - before;
     return { cpuPerLogin: cpu / res.n, loginsPerSec: res.n / (res.wallMs / 1000), errors: res.errors };
   };
   try {
@@ -80,7 +56,7 @@ async function main() {
         const m = await run(c, N);
         c.cpu.push(m.cpuPerLogin);
         c.lps.push(m.loginsPerSec);
-        c.errors = (c.errors || 0) + m.errors.length;
+        c.errors += m.errors.length;
         if (m.errors.length > N / 100) throw new Error(`${c.name}: ${m.errors.length} of ${N} logins failed (${m.errors.slice(0, 3).join(' | ')})`);
       }
     }
@@ -97,7 +73,7 @@ async function main() {
   for (const c of contestants) {
     const cpu = stats.median(c.cpu);
     const lps = stats.median(c.lps);
-    console.log(`| ${c.name} | ${cpu.toFixed(3)} | ${lps.toFixed(0)} | ${(lps / floorLps).toFixed(2)} | ${(floorCpu / cpu).toFixed(2)} | ${c.errors || 0} |`);
+    console.log(`| ${c.name} | ${cpu.toFixed(3)} | ${lps.toFixed(0)} | ${(lps / floorLps).toFixed(2)} | ${(floorCpu / cpu).toFixed(2)} | ${c.errors} |`);
   }
 }
 

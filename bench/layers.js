@@ -11,6 +11,8 @@
 // Usage: npm run build && node bench/layers.js [logins]
 const http = require('node:http');
 const { requireSelf } = require('./self');
+const { pool } = require('./driver');
+const { median } = require('./stats');
 
 const { Strategy, WeChatHttpClient } = requireSelf('passport-wechat-oauth2');
 const axios = requireSelf('axios');
@@ -79,21 +81,14 @@ async function main() {
       for (let i = 0; i < N + 200; i++) codes.push(await mintCode());
       for (let i = 0; i < 200; i++) await login(codes.pop());
       const cpu0 = process.cpuUsage();
-      let started = 0;
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (started < N) {
-          started++;
-          await login(codes.pop());
-        }
-      }));
+      await pool(N, CONCURRENCY, () => login(codes.pop()));
       const cpu = process.cpuUsage(cpu0);
       (results[name] ??= []).push((cpu.user + cpu.system) / 1000 / N);
     }
   }
   console.log(`| layer | CPU ms per login (median of ${ROUNDS} rounds × ${N}, emulator included) |\n|---|--:|`);
   for (const [name, runs] of Object.entries(results)) {
-    const median = runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-    console.log(`| ${name} | ${median.toFixed(3)} |`);
+    console.log(`| ${name} | ${median(runs).toFixed(3)} |`);
   }
   agent.destroy();
   await mock.close();

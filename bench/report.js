@@ -8,11 +8,6 @@ const { round } = require('./stats');
 const CONTESTANTS = ['passport-wechat-oauth2', 'passport-wechat', 'wechat-oauth', 'floor'];
 const OURS = 'passport-wechat-oauth2';
 const PEERS = ['passport-wechat', 'wechat-oauth'];
-const WORKLOAD_TITLES = {
-  userinfo: 'snsapi_userinfo callback (token + userinfo)',
-  base: 'snsapi_base callback (token only)',
-  authorize: 'authorize redirect (/login) alone',
-};
 
 function fmt(x, digits = 2) {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
@@ -251,4 +246,4 @@ function write(results, dir) {
   return { md, files: [path.join(dir, `${base}.md`), path.join(dir, `${base}.json`)] };
 }
 
-module.exports = { write, table, targets, CONTESTANTS, OURS, PEERS, WORKLOAD_TITLES };
+module.exports = { write, table, targets, CONTESTANTS, OURS, PEERS };

@@ -37,28 +37,18 @@ const NO_SOAK = args.includes('--no-soak');
 const GLOBAL_TIMEOUT_MS = QUICK ? 4 * 60 * 1000 : 90 * 60 * 1000;
 
 const log = (...a) => console.log('[bench]', ...a);
-const requireSelf = require('node:module').createRequire(path.join(ROOT, 'package.json'));
-
-// ---------------------------------------------------------------- safety net
+const { requireSelf } = require('./self');
 const processes = require('./processes');
-process.on('exit', () => processes.killAllNow());
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => { console.error(`[bench] ${sig}: stopping`); processes.killAllNow(); process.exit(130); });
-}
-const globalTimer = setTimeout(() => {
-  console.error(`[bench] FAILED: global timeout of ${GLOBAL_TIMEOUT_MS / 1000} s reached; killing everything`);
-  processes.killAllNow();
-  process.exit(3);
-}, GLOBAL_TIMEOUT_MS);
-globalTimer.unref();
+const harness = require('./harness');
+
+harness.installSafetyNet('bench', GLOBAL_TIMEOUT_MS);
 
 // ---------------------------------------------------------------- setup
 function ensureBenchDeps() {
   const need = ['passport-wechat', 'wechat-oauth'].filter((p) => !fs.existsSync(path.join(BENCH, 'node_modules', p, 'package.json')));
   if (need.length === 0) return;
   log(`installing bench devDependencies (missing: ${need.join(', ')}): npm ci --prefix bench`);
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  execFileSync(npm, ['ci', '--prefix', BENCH, '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit', timeout: 180000 });
+  execFileSync('npm', ['ci', '--prefix', BENCH, '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit', timeout: 180000 });
 }
 
 function ensureBuild() {
@@ -82,21 +72,7 @@ function checkPort443() {
 }
 
 // ---------------------------------------------------------------- emulator
-async function startEmulator(certs) {
-  const { child, info } = await processes.startChild({
-    script: path.join(BENCH, 'emulator.js'),
-    cwd: BENCH,
-    env: { BENCH_EMULATOR: JSON.stringify({ keyFile: certs.keyFile, certFile: certs.certFile, port: 443, host: '127.0.0.1' }) },
-    logFile: path.join(TMP, 'logs', 'emulator.log'),
-    label: 'WeChat emulator (127.0.0.1:443)',
-  });
-  return { child, info: info.info };
-}
-
-async function cpuMs(child) {
-  const { cpu } = await processes.ask(child, 'cpu');
-  return (cpu.user + cpu.system) / 1000;
-}
+const { cpuMs } = harness;
 
 async function emulatorCounters(emulator) {
   const msg = await processes.ask(emulator.child, 'stats');
@@ -109,23 +85,15 @@ const { Driver } = require('./driver');
 const stats = require('./stats');
 
 async function startContestant(name, { certs, app, scope, tag, profile }) {
-  const nodeArgs = ['--require', path.join(BENCH, 'preload-hosts.js'), '--expose-gc'];
+  const nodeArgs = ['--expose-gc'];
   if (profile) {
     fs.mkdirSync(path.join(TMP, 'prof'), { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.join(TMP, 'prof')}`, `--cpu-prof-name=${name}-${tag}.cpuprofile`);
   }
-  const { child, info } = await processes.startChild({
-    script: path.join(BENCH, 'contestants', `${name}.js`),
-    nodeArgs,
-    cwd: BENCH,
-    env: {
-      NODE_EXTRA_CA_CERTS: certs.caFile,
-      BENCH_CONTESTANT: JSON.stringify({ appID: app.appID, appSecret: app.appSecret, scope }),
-    },
-    logFile: path.join(TMP, 'logs', `${name}-${tag}.log`),
-    label: `contestant ${name}`,
+  const { child, port } = await harness.startContestant({
+    script: path.join('contestants', `${name}.js`), certs, app, scope, nodeArgs, logName: `${name}-${tag}`, label: `contestant ${name}`,
   });
-  return { name, child, port: info.port };
+  return { name, child, port };
 }
 
 // One batch of n logins (or /login redirects) against one contestant. Logins
@@ -310,12 +278,10 @@ async function main() {
   ensureBenchDeps();
   ensureBuild();
   checkPort443();
-  const { generateCerts } = require('./certs');
-  const certs = generateCerts(path.join(TMP, 'certs'));
-  const emulator = await startEmulator(certs);
+  const emulator = await harness.startTlsEmulator();
   const app = emulator.info.apps.mp;
   log(`emulator ready at 127.0.0.1:443 (${emulator.info.url}); app ${app.appID}; user ${emulator.info.user.key}`);
-  const ctx = { certs, emulator, app, ca: fs.readFileSync(certs.caFile) };
+  const ctx = { certs: emulator.certs, emulator, app, ca: emulator.ca };
 
   const results = {
     date: new Date().toISOString(),

@@ -10,4 +10,4 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
 
-module.exports = { requireSelf: (id) => requireFromRoot(id), ROOT };
+module.exports = { requireSelf: requireFromRoot, ROOT };
