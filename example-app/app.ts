@@ -12,9 +12,9 @@ import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { SignedStateStore, Strategy as WeChatStrategy, WeChatAPIError, WeChatConfigError, WeChatTransportError, type StateStore, type WeChatAuthenticateOptions, type WeChatFailureInfo, type WeChatProfile } from 'passport-wechat-oauth2';
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
-import { CALLBACK_PATH, type AppConfig, type AppCredentials } from './config';
+import type { AppConfig, AppCredentials } from './config';
 import { safeReturnTo } from './return-to';
-import { errorPage, failurePage, FAILURE_REASONS, homePage, profilePage, type AppUser, type FailureReason, type SiteInfo } from './views';
+import { errorPage, failurePage, homePage, profilePage, toFailureReason, type AppUser, type FailureReason, type SiteInfo } from './views';
 
 export interface Logger {
   info(message: string): void;
@@ -316,13 +316,13 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       authenticator.authenticate('wechat', authOptions as passport.AuthenticateOptions)(req, res, next);
     }) as RequestHandler);
 
-    const callbackPath = new URL(wechat.callbackURL, 'http://callback.invalid').pathname || CALLBACK_PATH;
+    const callbackPath = new URL(wechat.callbackURL, 'http://callback.invalid').pathname;
     app.get(callbackPath, ((req: Request, res: Response, next: NextFunction) => {
       authenticator.authenticate('wechat', (err: unknown, user: AppUser | false | undefined, info: unknown) => {
         if (err) return next(err);
         if (!user) {
           const failure = (info ?? {}) as Partial<WeChatFailureInfo>;
-          const reason: FailureReason = FAILURE_REASONS.includes(failure.message as FailureReason) ? (failure.message as FailureReason) : 'unknown';
+          const reason = toFailureReason(failure.message);
           const query = new URLSearchParams({ reason });
           if (typeof failure.errcode === 'number') query.set('errcode', String(failure.errcode));
           logger.warn(`login failed: ${reason}${failure.errcode ? ` (errcode ${failure.errcode})` : ''}`);
@@ -360,7 +360,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
     app.get('/failure', (req, res) => {
       const raw = typeof req.query.reason === 'string' ? req.query.reason : '';
-      const reason: FailureReason = FAILURE_REASONS.includes(raw as FailureReason) ? (raw as FailureReason) : 'unknown';
+      const reason = toFailureReason(raw);
       const rawCode = typeof req.query.errcode === 'string' && /^-?\d{1,6}$/.test(req.query.errcode) ? Number(req.query.errcode) : undefined;
       html(res, FAILURE_STATUS[reason], failurePage(site, reason, reason === 'invalid_code' ? rawCode : undefined));
     });

@@ -3,6 +3,7 @@
  * runtime). Every interpolated value goes through `escapeHtml`. Labels are
  * Chinese + English. Element ids are stable: the browser test clicks them.
  */
+import type { WeChatFailureReason } from 'passport-wechat-oauth2';
 import type { WeChatMode } from './config';
 
 export interface AppUser {
@@ -18,9 +19,15 @@ export interface AppUser {
   isSnapshotUser: boolean;
 }
 
-export type FailureReason = 'access_denied' | 'invalid_code' | 'snapshot_user' | 'invalid_state' | 'invalid_request' | 'unknown';
+/** The strategy's failure reasons, plus one for anything else. */
+export type FailureReason = WeChatFailureReason | 'unknown';
 
 export const FAILURE_REASONS: readonly FailureReason[] = ['access_denied', 'invalid_code', 'snapshot_user', 'invalid_state', 'invalid_request', 'unknown'];
+
+/** A failure message from the strategy (or a query parameter), as one of the reasons this app has a page for. */
+export function toFailureReason(value: unknown): FailureReason {
+  return FAILURE_REASONS.includes(value as FailureReason) ? (value as FailureReason) : 'unknown';
+}
 
 export interface SiteInfo {
   mode: WeChatMode;
