@@ -66,6 +66,7 @@ describe('custom state stores (passport-oauth2 interface)', () => {
   });
 
   it('the tag wrapper refuses a missing state', () => {
+    expect.assertions(1);
     const tagged = new ClientTaggedStore(undefined, () => 'mp');
     tagged.verify(fakeRequest(), undefined as never, META, (err, ok, info) => {
       expect([err, ok, (info as { message: string }).message]).toEqual([null, false, 'invalid_state']);
