@@ -2,16 +2,12 @@
  * The example app's WeChat modes (bundled emulator, standalone emulator, real
  * WeChat) and its optional back ends (signed state, Redis sessions).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient } from 'redis';
 import request from 'supertest';
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
 import { createApp, type ExampleApp } from '../../example-app/app';
 import { loadConfig, MOCK_DEFAULT_APPS } from '../../example-app/config';
+import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
 import { DESKTOP_UA, login, startApp, TestBrowser, WECHAT_UA, TEST_SESSION_SECRET, type Harness } from './helpers';
 
 const quiet = { logger: { info: () => undefined, warn: () => undefined, error: () => undefined } };
@@ -219,52 +215,29 @@ describe('example app: modes', () => {
   });
 
   describe('Redis sessions (REDIS_URL)', () => {
-    const redisServer = '/usr/bin/redis-server';
-    const available = existsSync(redisServer);
+    const available = REDIS_BIN !== undefined;
     // Skipped with a notice on a laptop without Redis; CI sets REQUIRE_REDIS=1, under which a missing Redis fails.
     if (!available && process.env.REQUIRE_REDIS === '1') {
       it('needs redis-server (REQUIRE_REDIS=1)', () => {
-        throw new Error(`REQUIRE_REDIS=1 but ${redisServer} is missing: apt-get install -y --no-install-recommends redis-server`);
+        throw new Error('REQUIRE_REDIS=1 but redis-server is missing: apt-get install -y --no-install-recommends redis-server');
       });
     } else if (!available) {
-      console.warn(`SKIPPED: ${redisServer} is missing; the REDIS_URL tests are skipped (apt-get install redis-server). Set REQUIRE_REDIS=1 to make this a failure.`);
+      console.warn('SKIPPED: redis-server is missing; the REDIS_URL tests are skipped (apt-get install redis-server). Set REQUIRE_REDIS=1 to make this a failure.');
     }
     const maybe = available ? describe : describe.skip;
 
     maybe('with a throwaway redis-server', () => {
-      let redis: ChildProcess | undefined;
-      let dir: string;
-      let port: number;
+      let redis: ThrowawayRedis | undefined;
       let h: Harness;
 
       beforeAll(async () => {
-        port = await new Promise<number>((resolve, reject) => {
-          const probe = createServer().listen(0, '127.0.0.1', () => {
-            const p = (probe.address() as { port: number }).port;
-            probe.close(() => resolve(p));
-          });
-          probe.on('error', reject);
-        });
-        dir = mkdtempSync(join(tmpdir(), 'example-redis-'));
-        redis = spawn(redisServer, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-        const deadline = Date.now() + 5000;
-        for (;;) {
-          const up = await new Promise<boolean>((resolve) => {
-            const socket = connect(port, '127.0.0.1');
-            socket.once('connect', () => (socket.destroy(), resolve(true)));
-            socket.once('error', () => resolve(false));
-          });
-          if (up) break;
-          if (Date.now() > deadline) throw new Error('redis-server did not start');
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        h = await startApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
+        redis = await startRedis();
+        h = await startApp({ REDIS_URL: redis.url });
       });
 
       afterAll(async () => {
         await h?.close();
-        redis?.kill('SIGTERM');
-        if (dir) rmSync(dir, { recursive: true, force: true });
+        redis?.stop();
       });
 
       it('keeps the login in Redis: a second app instance on the same Redis sees it', async () => {
@@ -272,7 +245,7 @@ describe('example app: modes', () => {
         await login(h, browser, { client: 'mp', user: 'alice' });
         const sid = browser.sessionId() as string;
 
-        const other = await startApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
+        const other = await startApp({ REDIS_URL: (redis as ThrowawayRedis).url });
         try {
           const viaOther = new TestBrowser(other);
           viaOther.cookies.set(other.config.session.cookieName, sid);
@@ -289,7 +262,7 @@ describe('example app: modes', () => {
         await login(h, browser, { client: 'web', user: 'bob' });
         const sid = browser.sessionId() as string;
         const id = decodeURIComponent(sid).replace(/^s:/, '').split('.')[0];
-        const client = createClient({ url: `redis://127.0.0.1:${port}` });
+        const client = createClient({ url: (redis as ThrowawayRedis).url });
         await client.connect();
         try {
           const stored = await client.get(`wechat-example:sess:${id}`);

@@ -8,16 +8,13 @@
  * Needs /usr/bin/redis-server for the first part; skipped with a notice when
  * it is missing, unless REQUIRE_REDIS=1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { createClient, type RedisClientType } from 'redis';
 import { RedisStore } from 'connect-redis';
 import { SignedStateStore } from '../../lib';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
+import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
-const REDIS_BIN = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
 const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
 
 let mock: MockWeChat;
@@ -35,14 +32,6 @@ function onInstance(callbackURL: string, to: string): string {
   return to + u.pathname + u.search;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 async function crossInstanceLogin(a: LoginApp, b: LoginApp) {
   const browser = new Browser();
   const cb = await browser.callbackURL(a.url);
@@ -57,18 +46,15 @@ if (!REDIS_BIN && !REQUIRE_REDIS) {
 }
 
 (REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip)('two instances sharing Redis sessions', () => {
-  let redis: ChildProcess | undefined;
+  let redis: ThrowawayRedis | undefined;
   const clients: RedisClientType[] = [];
   let a: LoginApp;
   let b: LoginApp;
 
   beforeAll(async () => {
-    if (!REDIS_BIN) throw new Error('REQUIRE_REDIS=1 but redis-server is not installed');
-    const port = await freePort();
-    redis = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const url = `redis://127.0.0.1:${port}`;
+    redis = await startRedis();
     for (const _ of [0, 1]) {
-      const client = createClient({ url, socket: { reconnectStrategy: (retries) => (retries > 50 ? new Error('redis did not start') : 50) } }) as RedisClientType;
+      const client = createClient({ url: redis.url }) as RedisClientType;
       client.on('error', () => undefined);
       await client.connect();
       clients.push(client);
@@ -82,7 +68,7 @@ if (!REDIS_BIN && !REQUIRE_REDIS) {
     await a?.close();
     await b?.close();
     for (const c of clients) await c.quit().catch(() => undefined);
-    if (redis?.pid) redis.kill('SIGTERM');
+    redis?.stop();
   });
 
   it('login started on A, callback on B → success, and A sees the user', async () => {

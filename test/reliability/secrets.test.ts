@@ -6,10 +6,10 @@
  * app secrets, the codes and the tokens the emulator issued.
  */
 import util from 'node:util';
-import net from 'node:net';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import type { FaultKind } from '../../lib/testing/types';
 import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
+import { freePort } from '../helpers/processes';
 import { callbackParams, login as appLogin, startApp, TestBrowser, TEST_SESSION_SECRET, WECHAT_UA, type Harness } from '../example-app/helpers';
 
 const WRONG_SECRET = 'ffffffffffffffffffffffffffff0bad';
@@ -46,14 +46,6 @@ function capture() {
   }
 }
 
-async function freePortThatIsClosed(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 /** Login through `app`; records the code and the response body. */
 async function login(app: LoginApp, browser = new Browser()) {
   const cb = await browser.callbackURL(app.url);
@@ -80,7 +72,7 @@ beforeAll(async () => {
   mock.setAutoConsent({ user: 'alice', decision: 'allow' });
   good = await startLoginApp(mock, { strategy: { timeout: 300 } });
   bad = await startLoginApp(mock, { strategy: { timeout: 300, appSecret: WRONG_SECRET } });
-  const port = await freePortThatIsClosed();
+  const port = await freePort();
   dead = await startLoginApp(mock, { strategy: { timeout: 300, apiBaseURL: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/api2`] } });
 });
 
