@@ -117,6 +117,12 @@ export class Browser {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
+  /** Who this browser's session is logged in as on `appURL` (its `/me`), or null. */
+  async me(appURL: string): Promise<{ openid: string; nickname?: string } | null> {
+    const res = await this.get(`${appURL}/me`);
+    return ((await res.json()) as { user: { openid: string; nickname?: string } | null }).user;
+  }
+
   /** Starts a login and walks it through the emulator (auto-consent) up to WeChat's redirect back. Returns the callback URL. */
   async callbackURL(appURL: string): Promise<string> {
     const login = await this.get(`${appURL}/login`);

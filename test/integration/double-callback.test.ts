@@ -37,7 +37,7 @@ describe.each(STORES)("WeChat's double callback with %s", (_name, makeStore) => 
     expect(((await a.json()) as { user: { openid: string } }).user.openid).toBe(alice);
     expect(((await b.json()) as { user: { openid: string } }).user.openid).toBe(alice);
     expect(await tokenExchanges()).toBe(1);
-    expect(((await (await browser.get(`${app.url}/me`)).json()) as { user: { openid: string } }).user.openid).toBe(alice);
+    expect((await browser.me(app.url))?.openid).toBe(alice);
   });
 
   it('two identical callbacks back-to-back both end logged in, with one token exchange', async () => {
@@ -57,7 +57,7 @@ describe.each(STORES)("WeChat's double callback with %s", (_name, makeStore) => 
     const stranger = new Browser();
     const replay = await stranger.get(callback);
     expect(replay.status).toBe(401);
-    expect(((await (await stranger.get(`${app.url}/me`)).json()) as { user: unknown }).user).toBeNull();
+    expect(await stranger.me(app.url)).toBeNull();
     expect(await tokenExchanges()).toBe(1);
   });
 
@@ -69,7 +69,7 @@ describe.each(STORES)("WeChat's double callback with %s", (_name, makeStore) => 
     await other.callbackURL(app.url); // and its own login nonce
     const replay = await other.get(callback);
     expect(replay.status).toBe(401);
-    expect(((await (await other.get(`${app.url}/me`)).json()) as { user: unknown }).user).toBeNull();
+    expect(await other.me(app.url)).toBeNull();
   });
 });
 
@@ -84,7 +84,7 @@ describe('a second code for the same state (session store)', () => {
       url.searchParams.set('code', 'ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ');
       const second = await browser.get(url.toString());
       expect(second.status).toBe(200);
-      expect(((await (await browser.get(`${app.url}/me`)).json()) as { user: { openid: string } }).user.openid).toBe(mock.openidOf('mp', 'alice'));
+      expect((await browser.me(app.url))?.openid).toBe(mock.openidOf('mp', 'alice'));
       expect(await tokenExchanges()).toBe(1);
     } finally {
       await app.close();

@@ -52,8 +52,7 @@ async function login(): Promise<Outcome> {
   const body = (await res.json()) as Outcome['body'];
   const summary = res.status === 200 ? 'success' : res.status === 401 ? `fail ${body.failed?.message}` : `error ${body.name}: ${body.error}`;
   if (res.status === 200) {
-    const me = (await (await browser.get(`${app.url}/me`)).json()) as { user: { openid: string } | null };
-    expect(me.user?.openid).toBe(mock.openidOf('mp', 'alice'));
+    expect((await browser.me(app.url))?.openid).toBe(mock.openidOf('mp', 'alice'));
   }
   return { status: res.status, summary, body };
 }

@@ -84,9 +84,7 @@ describe('callback query fuzz', () => {
     }
 
     async function assertLoggedOut() {
-      const me = await browser.get(`${app.url}/me`);
-      const body = (await me.json()) as { user: unknown };
-      expect(body.user).toBeNull();
+      expect(await browser.me(app.url)).toBeNull();
     }
 
     await fc.assert(
