@@ -11,9 +11,9 @@ import type { MockWeChat } from 'passport-wechat-oauth2/testing';
 import { createApp, type ExampleApp, type Logger } from '../../example-app/app';
 import { loadConfig, type AppConfig, type Env } from '../../example-app/config';
 
-export const WECHAT_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
-export const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+import { DESKTOP_UA, WECHAT_UA } from '../fixtures/apps';
+
+export { DESKTOP_UA, WECHAT_UA };
 
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef-0123456789';
 

@@ -54,6 +54,7 @@ export async function startLogin(strategy: Strategy, init: FakeRequestInit = {},
   return {
     url: outcome.url,
     state,
+    req,
     session: req.session as Record<string, unknown>,
     callback: (code: string, extra: FakeRequestInit = {}) =>
       fakeRequest({ url: '/auth/wechat/callback', session: req.session, headers: init.headers, ...extra, query: { code, state, ...(extra.query ?? {}) } }),
