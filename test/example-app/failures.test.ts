@@ -2,7 +2,7 @@
  * Logins that do not succeed: each failure page says why, and WeChat API
  * errors give a generic error page (5xx) that leaks nothing.
  */
-import { callbackParams, login, startApp, TestBrowser, WECHAT_UA, type Harness } from './helpers';
+import { callbackParams, login, reachCallback, startApp, TestBrowser, WECHAT_UA, type Harness } from './helpers';
 import { mockStats } from '../helpers/login-app';
 
 let h: Harness;
@@ -26,6 +26,13 @@ function secrets(): string[] {
   return [h.mock.apps.mp.appSecret, h.mock.apps.web.appSecret, h.config.session.secret];
 }
 
+/** Follows `location` (a redirect to the failure page) and checks the page's status and texts. */
+async function expectFailurePage(browser: TestBrowser, location: string | undefined, status: number, ...texts: string[]): Promise<void> {
+  const page = await browser.get(location as string);
+  expect(page.status).toBe(status);
+  for (const text of texts) expect(page.text).toContain(text);
+}
+
 describe('example app: failures', () => {
   describe('the user denies consent', () => {
     it('redirects to the failure page, which says the user declined (403)', async () => {
@@ -35,11 +42,7 @@ describe('example app: failures', () => {
       expect(steps.callback.status).toBe(302);
       expect(steps.callback.location).toBe('/failure?reason=access_denied');
 
-      const page = await browser.get(steps.callback.location as string);
-      expect(page.status).toBe(403);
-      expect(page.text).toContain('data-reason="access_denied"');
-      expect(page.text).toContain('你拒绝了授权');
-      expect(page.text).toContain('You declined');
+      await expectFailurePage(browser, steps.callback.location, 403, 'data-reason="access_denied"', '你拒绝了授权', 'You declined');
       expect((await browser.get('/profile')).status).toBe(302);
     });
   });
@@ -53,19 +56,14 @@ describe('example app: failures', () => {
 
       // A new browser starts its own login (a valid state), then arrives with the old code.
       const second = new TestBrowser(h);
-      const start = await second.get('/login?client=web');
-      h.mock.setAutoConsent({ user: 'alice', decision: 'allow' });
-      const fresh = await second.get(start.location as string);
-      const replayURL = new URL(fresh.location as string);
+      const fresh = await reachCallback(h, second, { client: 'web', user: 'alice' });
+      const replayURL = new URL(fresh.callbackURL);
       replayURL.searchParams.set('code', code as string);
       const res = await second.get(replayURL.href);
       expect(res.status).toBe(302);
       expect(res.location).toBe('/failure?reason=invalid_code&errcode=40163');
 
-      const page = await second.get(res.location as string);
-      expect(page.status).toBe(401);
-      expect(page.text).toContain('data-errcode="40163"');
-      expect(page.text).toContain('This login link was already used');
+      await expectFailurePage(second, res.location, 401, 'data-errcode="40163"', 'This login link was already used');
       expect((await second.get('/profile')).status).toBe(302);
     });
 
@@ -81,10 +79,7 @@ describe('example app: failures', () => {
       const browser = new TestBrowser(h, WECHAT_UA);
       const steps = await login(h, browser, { client: 'mp', user: 'snapshot' });
       expect(steps.callback.location).toBe('/failure?reason=snapshot_user');
-      const page = await browser.get(steps.callback.location as string);
-      expect(page.status).toBe(403);
-      expect(page.text).toContain('WeChat showed a preview (snapshot) page');
-      expect(page.text).toContain('使用完整服务');
+      await expectFailurePage(browser, steps.callback.location, 403, 'WeChat showed a preview (snapshot) page', '使用完整服务');
       expect((await browser.get('/profile')).status).toBe(302);
     });
   });
@@ -99,9 +94,7 @@ describe('example app: failures', () => {
       const res = await browser.get(`/auth/wechat/callback?${query}`);
       expect(res.status).toBe(302);
       expect(res.location).toBe('/failure?reason=invalid_state');
-      const page = await browser.get(res.location as string);
-      expect(page.status).toBe(403);
-      expect(page.text).toContain('The login expired or was started in another browser');
+      await expectFailurePage(browser, res.location, 403, 'The login expired or was started in another browser');
     });
 
     it('fails a replayed callback URL in another browser (one-time state)', async () => {
@@ -126,13 +119,11 @@ describe('example app: failures', () => {
 
     it('logs in once when both callbacks arrive together (the code is redeemed once)', async () => {
       const browser = new TestBrowser(h, WECHAT_UA);
-      const start = await browser.get('/login?client=mp');
-      h.mock.setAutoConsent({ user: 'alice', decision: 'allow' });
-      const back = await browser.get(start.location as string);
+      const back = await reachCallback(h, browser, { client: 'mp', user: 'alice' });
       const exchangesBefore = await tokenExchanges();
       const twins = [new TestBrowser(h, WECHAT_UA), new TestBrowser(h, WECHAT_UA)];
       for (const twin of twins) for (const [k, v] of browser.cookies) twin.cookies.set(k, v);
-      const replies = await Promise.all(twins.map((twin) => twin.get(back.location as string)));
+      const replies = await Promise.all(twins.map((twin) => twin.get(back.callbackURL)));
       expect(replies.map((r) => r.location)).toEqual(['/profile', '/profile']);
       expect((await tokenExchanges()) - exchangesBefore).toBe(1);
       for (const twin of twins) expect((await twin.get('/profile')).text).toContain(h.mock.openidOf('mp', 'alice'));
@@ -143,9 +134,7 @@ describe('example app: failures', () => {
     it('fails with invalid_request when code appears twice', async () => {
       const res = await new TestBrowser(h).get('/auth/wechat/callback?code=a&code=b&state=mX');
       expect(res.location).toBe('/failure?reason=invalid_request');
-      const page = await new TestBrowser(h).get(res.location as string);
-      expect(page.status).toBe(400);
-      expect(page.text).toContain('The login callback was malformed');
+      await expectFailurePage(new TestBrowser(h), res.location, 400, 'The login callback was malformed');
     });
   });
 

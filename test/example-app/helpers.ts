@@ -135,15 +135,14 @@ export interface LoginSteps {
   callback: Reply;
 }
 
+export type LoginOptions = { client?: 'mp' | 'web' | 'auto'; user?: string; decision?: 'allow' | 'deny'; returnTo?: string };
+
 /**
- * Drives one login with the emulator's auto-consent: GET /login → emulator →
- * callback. The caller asserts on each step.
+ * The first half of a login with the emulator's auto-consent: GET /login →
+ * emulator, stopping where WeChat would send the browser back. Auto-consent
+ * is switched off again before it returns.
  */
-export async function login(
-  h: Harness,
-  browser: TestBrowser,
-  opts: { client?: 'mp' | 'web' | 'auto'; user?: string; decision?: 'allow' | 'deny'; returnTo?: string } = {},
-): Promise<LoginSteps> {
+export async function reachCallback(h: Harness, browser: TestBrowser, opts: LoginOptions = {}): Promise<Omit<LoginSteps, 'callback'>> {
   const query = new URLSearchParams();
   if (opts.client) query.set('client', opts.client);
   if (opts.returnTo !== undefined) query.set('returnTo', opts.returnTo);
@@ -153,11 +152,16 @@ export async function login(
   try {
     const consent = await browser.get(start.location);
     if (consent.status !== 302 || !consent.location) throw new Error(`emulator answered ${consent.status}: ${consent.text.slice(0, 200)}`);
-    const callback = await browser.get(consent.location);
-    return { authorizeURL: start.location, callbackURL: consent.location, callback };
+    return { authorizeURL: start.location, callbackURL: consent.location };
   } finally {
     h.mock.setAutoConsent(null);
   }
+}
+
+/** Drives one whole login: {@link reachCallback}, then the callback. The caller asserts on each step. */
+export async function login(h: Harness, browser: TestBrowser, opts: LoginOptions = {}): Promise<LoginSteps> {
+  const steps = await reachCallback(h, browser, opts);
+  return { ...steps, callback: await browser.get(steps.callbackURL) };
 }
 
 /** The `?code=&state=` of a callback URL. */

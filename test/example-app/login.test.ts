@@ -3,7 +3,7 @@
  * in-WeChat (mp), QR (web), auto by User-Agent, returnTo, session fixation,
  * the profile page and logout.
  */
-import { callbackParams, DESKTOP_UA, login, startApp, TestBrowser, WECHAT_UA, type Harness } from './helpers';
+import { callbackParams, DESKTOP_UA, login, reachCallback, startApp, TestBrowser, WECHAT_UA, type Harness } from './helpers';
 
 let h: Harness;
 
@@ -148,13 +148,11 @@ describe('example app: login', () => {
     it('keeps state in the session: a login started in one session cannot finish in another', async () => {
       const a = new TestBrowser(h);
       const b = new TestBrowser(h);
-      const start = await a.get('/login?client=web');
-      h.mock.setAutoConsent({ user: 'alice', decision: 'allow' });
-      const back = await a.get(start.location as string);
-      const res = await b.get(back.location as string);
+      const back = await reachCallback(h, a, { client: 'web', user: 'alice' });
+      const res = await b.get(back.callbackURL);
       expect(res.status).toBe(302);
       expect(res.location).toBe('/failure?reason=invalid_state');
-      expect(callbackParams(back.location as string).code).toBeTruthy();
+      expect(callbackParams(back.callbackURL).code).toBeTruthy();
     });
   });
 

@@ -8,7 +8,7 @@ import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testin
 import { createApp, type ExampleApp } from '../../example-app/app';
 import { loadConfig, MOCK_DEFAULT_APPS } from '../../example-app/config';
 import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
-import { DESKTOP_UA, login, startApp, TestBrowser, WECHAT_UA, TEST_SESSION_SECRET, type Harness } from './helpers';
+import { DESKTOP_UA, login, reachCallback, startApp, TestBrowser, WECHAT_UA, TEST_SESSION_SECRET, type Harness } from './helpers';
 
 const quiet = { logger: { info: () => undefined, warn: () => undefined, error: () => undefined } };
 
@@ -205,11 +205,8 @@ describe('example app: modes', () => {
       expect(forged.location).toBe('/failure?reason=invalid_state');
 
       const a = new TestBrowser(h);
-      const start = await a.get('/login?client=web');
-      h.mock.setAutoConsent({ user: 'alice', decision: 'allow' });
-      const back = await a.get(start.location as string);
-      h.mock.setAutoConsent(null);
-      const res = await new TestBrowser(h).get(back.location as string);
+      const back = await reachCallback(h, a, { client: 'web', user: 'alice' });
+      const res = await new TestBrowser(h).get(back.callbackURL);
       expect(res.location).toBe('/failure?reason=invalid_state');
     });
   });
