@@ -2,9 +2,8 @@ import { SignedStateStore, Strategy as WeChatStrategy, WeChatAPIError, WeChatHtt
 import { ClientTaggedStore } from '../lib/state/client-tag';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest } from './helpers/harness';
-import { MP, WEB } from './fixtures/apps';
+import { META, MP, WEB } from './fixtures/apps';
 
-const META = { authorizationURL: 'https://open.weixin.qq.com/connect/oauth2/authorize', tokenURL: 'x', clientID: MP.appID };
 let api: FakeWeChatAPI;
 beforeEach(async () => {
   api = await new FakeWeChatAPI().start();

@@ -3,9 +3,8 @@ import { CallbackDeduplicator } from '../lib/dedupe';
 import { ClientTaggedStore } from '../lib/state/client-tag';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest, startLogin } from './helpers/harness';
-import { MP, CODE } from './fixtures/apps';
+import { META, MP, CODE } from './fixtures/apps';
 
-const META = { authorizationURL: 'https://open.weixin.qq.com/connect/oauth2/authorize', tokenURL: 'x', clientID: MP.appID };
 let api: FakeWeChatAPI;
 beforeEach(async () => {
   api = await new FakeWeChatAPI().start();

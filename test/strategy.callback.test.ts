@@ -1,7 +1,7 @@
 import OAuth2Strategy from 'passport-oauth2';
 import { Strategy as WeChatStrategy, WeChatAPIError, type VerifyCallback, type WeChatProfile, type WeChatTokenResponse } from '../lib';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
-import { authenticate, fakeRequest, startLogin } from './helpers/harness';
+import { authenticate, completeLogin, fakeRequest, startLogin } from './helpers/harness';
 import { MP, WEB, CODE } from './fixtures/apps';
 
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0';
@@ -18,9 +18,8 @@ function strategyWith(extra: Record<string, unknown> = {}, verify?: (...args: an
   return new WeChatStrategy({ ...MP, callbackURL: 'https://app.example.com/cb', apiBaseURL: api.url, ...extra } as any, v as any);
 }
 
-async function login(strategy: WeChatStrategy, options: Record<string, unknown> = {}, code = CODE) {
-  const started = await startLogin(strategy, {}, options);
-  return authenticate(strategy, started.callback(code), options);
+function login(strategy: WeChatStrategy, options: Record<string, unknown> = {}, code = CODE) {
+  return completeLogin(strategy, code, options);
 }
 
 describe('WeChatStrategy: the callback', () => {

@@ -2,7 +2,7 @@ import OAuth2Strategy from 'passport-oauth2';
 import axios from 'axios';
 import { Strategy as WeChatStrategy, WeChatAPIError, WeChatHttpClient, WeChatTransportError, type VerifyCallback, type WeChatProfile } from '../lib';
 import { FakeWeChatAPI, fixture, type Reply } from './helpers/fake-wechat';
-import { authenticate, startLogin } from './helpers/harness';
+import { completeLogin } from './helpers/harness';
 import { MP, CODE } from './fixtures/apps';
 
 let primary: FakeWeChatAPI;
@@ -33,9 +33,8 @@ function strategy(extra: Record<string, unknown> = {}) {
   );
 }
 
-async function login(s: WeChatStrategy) {
-  const started = await startLogin(s);
-  return authenticate(s, started.callback(CODE));
+function login(s: WeChatStrategy) {
+  return completeLogin(s, CODE);
 }
 
 describe('failover across apiBaseURL', () => {

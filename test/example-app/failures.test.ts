@@ -3,7 +3,7 @@
  * errors give a generic error page (5xx) that leaks nothing.
  */
 import { callbackParams, login, reachCallback, startApp, TestBrowser, WECHAT_UA, type Harness } from './helpers';
-import { mockStats } from '../helpers/login-app';
+import { tokenExchanges } from '../helpers/login-app';
 
 let h: Harness;
 
@@ -16,11 +16,6 @@ afterAll(async () => {
 });
 
 afterEach(() => h.mock.reset());
-
-/** How many token exchanges the emulator has answered (its /__mock/stats counter). */
-async function tokenExchanges(): Promise<number> {
-  return (await mockStats(h.mock))['/sns/oauth2/access_token'] ?? 0;
-}
 
 function secrets(): string[] {
   return [h.mock.apps.mp.appSecret, h.mock.apps.web.appSecret, h.config.session.secret];
@@ -120,12 +115,12 @@ describe('example app: failures', () => {
     it('logs in once when both callbacks arrive together (the code is redeemed once)', async () => {
       const browser = new TestBrowser(h, WECHAT_UA);
       const back = await reachCallback(h, browser, { client: 'mp', user: 'alice' });
-      const exchangesBefore = await tokenExchanges();
+      const exchangesBefore = await tokenExchanges(h.mock);
       const twins = [new TestBrowser(h, WECHAT_UA), new TestBrowser(h, WECHAT_UA)];
       for (const twin of twins) for (const [k, v] of browser.cookies) twin.cookies.set(k, v);
       const replies = await Promise.all(twins.map((twin) => twin.get(back.callbackURL)));
       expect(replies.map((r) => r.location)).toEqual(['/profile', '/profile']);
-      expect((await tokenExchanges()) - exchangesBefore).toBe(1);
+      expect((await tokenExchanges(h.mock)) - exchangesBefore).toBe(1);
       for (const twin of twins) expect((await twin.get('/profile')).text).toContain(h.mock.openidOf('mp', 'alice'));
     });
   });

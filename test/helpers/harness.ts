@@ -60,3 +60,9 @@ export async function startLogin(strategy: Strategy, init: FakeRequestInit = {},
       fakeRequest({ url: '/auth/wechat/callback', session: req.session, headers: init.headers, ...extra, query: { code, state, ...(extra.query ?? {}) } }),
   };
 }
+
+/** A whole login: start it, then come back with `code` (as WeChat would) and return the outcome. */
+export async function completeLogin(strategy: Strategy, code: string, options: Record<string, unknown> = {}): Promise<Outcome> {
+  const started = await startLogin(strategy, {}, options);
+  return authenticate(strategy, started.callback(code), options);
+}

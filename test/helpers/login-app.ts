@@ -98,6 +98,11 @@ export async function mockStats(mock: MockWeChat): Promise<Record<string, number
   return ((await res.json()) as { requests: Record<string, number> }).requests;
 }
 
+/** How many token exchanges the emulator has answered. */
+export async function tokenExchanges(mock: MockWeChat): Promise<number> {
+  return (await mockStats(mock))['/sns/oauth2/access_token'] ?? 0;
+}
+
 /** A cookie jar over fetch, one per simulated browser. */
 export class Browser {
   private cookies = new Map<string, string>();

@@ -1,6 +1,6 @@
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { SignedStateStore } from '../../lib';
-import { Browser, mockStats, startLoginApp } from '../helpers/login-app';
+import { Browser, startLoginApp, tokenExchanges } from '../helpers/login-app';
 
 let mock: MockWeChat;
 beforeAll(async () => {
@@ -11,10 +11,6 @@ beforeEach(() => {
   mock.reset();
   mock.setAutoConsent({ user: 'alice', decision: 'allow' });
 });
-
-async function tokenExchanges(): Promise<number> {
-  return (await mockStats(mock))['/sns/oauth2/access_token'] ?? 0;
-}
 
 const STORES: Array<[string, () => SignedStateStore | undefined]> = [
   ['the session state store', () => undefined],
@@ -36,7 +32,7 @@ describe.each(STORES)("WeChat's double callback with %s", (_name, makeStore) => 
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(((await a.json()) as { user: { openid: string } }).user.openid).toBe(alice);
     expect(((await b.json()) as { user: { openid: string } }).user.openid).toBe(alice);
-    expect(await tokenExchanges()).toBe(1);
+    expect(await tokenExchanges(mock)).toBe(1);
     expect((await browser.me(app.url))?.openid).toBe(alice);
   });
 
@@ -47,7 +43,7 @@ describe.each(STORES)("WeChat's double callback with %s", (_name, makeStore) => 
     const second = await browser.get(callback);
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(((await second.json()) as { user: { openid: string } }).user.openid).toBe(mock.openidOf('mp', 'alice'));
-    expect(await tokenExchanges()).toBe(1);
+    expect(await tokenExchanges(mock)).toBe(1);
   });
 
   it('the same callback URL replayed from another browser (no cookies) logs nobody in', async () => {
@@ -58,7 +54,7 @@ describe.each(STORES)("WeChat's double callback with %s", (_name, makeStore) => 
     const replay = await stranger.get(callback);
     expect(replay.status).toBe(401);
     expect(await stranger.me(app.url)).toBeNull();
-    expect(await tokenExchanges()).toBe(1);
+    expect(await tokenExchanges(mock)).toBe(1);
   });
 
   it('the same callback URL replayed from another browser with its own cookies logs nobody in', async () => {
@@ -85,7 +81,7 @@ describe('a second code for the same state (session store)', () => {
       const second = await browser.get(url.toString());
       expect(second.status).toBe(200);
       expect((await browser.me(app.url))?.openid).toBe(mock.openidOf('mp', 'alice'));
-      expect(await tokenExchanges()).toBe(1);
+      expect(await tokenExchanges(mock)).toBe(1);
     } finally {
       await app.close();
     }
