@@ -10,10 +10,8 @@ export interface LoginAppOptions {
   store?: StateStore;
   /** Extra strategy options (timeout, a wrong secret, apiBaseURL, …). */
   strategy?: Record<string, unknown>;
-  /** Default true: express-session + passport.session(). */
-  sessions?: boolean;
+  /** Where express-session keeps sessions (default its MemoryStore). */
   sessionStore?: session.Store;
-  sessionSecret?: string;
 }
 
 export interface LoginApp {
@@ -34,17 +32,14 @@ export interface LoginApp {
  */
 export async function startLoginApp(mock: MockWeChat, options: LoginAppOptions = {}): Promise<LoginApp> {
   const app = express();
-  const useSessions = options.sessions ?? true;
   const pp = new passport.Passport();
   const tokens: LoginApp['tokens'] = [];
   const errors: Error[] = [];
-  if (useSessions) {
-    app.use(session({ secret: options.sessionSecret ?? 'test-session-secret', resave: false, saveUninitialized: true, store: options.sessionStore }));
-  }
+  app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: true, store: options.sessionStore }));
   pp.serializeUser((user, done) => done(null, user));
   pp.deserializeUser((user: Express.User, done) => done(null, user));
   app.use(pp.initialize());
-  if (useSessions) app.use(pp.session());
+  app.use(pp.session());
   const strategy = new WeChatStrategy(
     {
       ...mock.apps.mp,
@@ -62,15 +57,14 @@ export async function startLoginApp(mock: MockWeChat, options: LoginAppOptions =
     },
   );
   pp.use(strategy);
-  app.get('/login', pp.authenticate('wechat', { session: useSessions }));
+  app.get('/login', pp.authenticate('wechat'));
   app.get('/cb', (req, res, next) => {
-    pp.authenticate('wechat', { session: useSessions }, (err: Error | null, user: Express.User | false, info: unknown) => {
+    pp.authenticate('wechat', (err: Error | null, user: Express.User | false, info: unknown) => {
       if (err) {
         errors.push(err);
         return void res.status(500).json({ error: err.message, name: err.name });
       }
       if (!user) return void res.status(401).json({ failed: info });
-      if (!useSessions) return void res.json({ user });
       req.logIn(user, (e) => (e ? next(e) : res.json({ user })));
     })(req, res, next);
   });
