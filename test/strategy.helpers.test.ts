@@ -52,7 +52,7 @@ describe('WeChatStrategy helpers', () => {
     });
 
     it.each([40001, 40003, 40014, 42001])('resolves false for errcode %i', async (errcode) => {
-      api.route('/sns/auth', { body: JSON.stringify({ errcode, errmsg: 'x' }) });
+      api.route('/sns/auth', { body: fixture(`errcode-${errcode}.json`) });
       await expect(strategy.checkAccessToken('AT', 'oX')).resolves.toBe(false);
     });
 
