@@ -58,6 +58,8 @@ describe('example app in a real browser', () => {
     }
 
     async function avatarLoaded(page: Page): Promise<boolean> {
+      // Wait for the image to finish decoding (a rejection means it failed, which the check below reports).
+      await page.locator('#avatar').evaluate((img) => (img as unknown as ImageLike).decode().catch(() => undefined));
       return page.locator('#avatar').evaluate((img) => (img as unknown as ImageLike).complete && (img as unknown as ImageLike).naturalWidth > 0);
     }
 
@@ -92,7 +94,6 @@ describe('example app in a real browser', () => {
         await expectText(page, '#openid', h.mock.openidOf('mp', 'bob'));
         await expectText(page, '#appid', h.mock.apps.mp.appID);
         await expectText(page, '#scope', 'snsapi_userinfo');
-        await page.locator('#avatar').evaluate((img) => (img as unknown as ImageLike).decode().catch(() => undefined));
         expect(await avatarLoaded(page)).toBe(true);
         mkdirSync(OUTPUT_DIR, { recursive: true });
         await page.screenshot({ path: join(OUTPUT_DIR, 'profile.png'), fullPage: true });
