@@ -1,5 +1,6 @@
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
-import { exchange, get, json, login, obtainCode, qs, type HttpResult, type TokenBody } from './helpers';
+import type { WeChatTokenResponse } from '../../lib/types';
+import { exchange, get, json, login, obtainCode, qs, request, type HttpResult } from './helpers';
 
 const RID_RE = /, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 const TOKEN_RE = /^\d\d_[A-Za-z0-9_-]{86}$/;
@@ -42,7 +43,7 @@ describe('WeChat emulator /sns APIs', () => {
       });
 
       it('returns WeChat-shaped values', () => {
-        const b = json(r) as unknown as TokenBody;
+        const b = json(r) as unknown as WeChatTokenResponse;
         expect(b.access_token).toMatch(TOKEN_RE);
         expect(b.refresh_token).toMatch(TOKEN_RE);
         expect(b.refresh_token).not.toBe(b.access_token);
@@ -221,10 +222,10 @@ describe('WeChat emulator /sns APIs', () => {
     });
 
     it.each([
-      ['no access_token', 41001, (b: TokenBody): Array<[string, string]> => [['openid', b.openid]]],
-      ['no openid', 41009, (b: TokenBody): Array<[string, string]> => [['access_token', b.access_token]]],
-      ['an unknown token', 40014, (b: TokenBody): Array<[string, string]> => [['access_token', '83_x'], ['openid', b.openid]]],
-      ['another user’s openid', 40003, (b: TokenBody): Array<[string, string]> => [['access_token', b.access_token], ['openid', mock.openidOf('mp', 'bob')]]],
+      ['no access_token', 41001, (b: WeChatTokenResponse): Array<[string, string]> => [['openid', b.openid]]],
+      ['no openid', 41009, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', b.access_token]]],
+      ['an unknown token', 40014, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', '83_x'], ['openid', b.openid]]],
+      ['another user’s openid', 40003, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', b.access_token], ['openid', mock.openidOf('mp', 'bob')]]],
     ])('answers %s with %i', async (_n, errcode, params) => {
       const b = await login(mock, 'mp');
       expectErr(await sns('/sns/auth', params(b)), errcode);
@@ -267,10 +268,10 @@ describe('WeChat emulator /sns APIs', () => {
     });
 
     it.each([
-      ['no access_token', 41001, (b: TokenBody): Array<[string, string]> => [['openid', b.openid]]],
-      ['no openid', 41009, (b: TokenBody): Array<[string, string]> => [['access_token', b.access_token]]],
-      ['an unknown token', 40014, (b: TokenBody): Array<[string, string]> => [['access_token', '83_x'], ['openid', b.openid]]],
-      ['a mismatched openid', 40003, (b: TokenBody): Array<[string, string]> => [['access_token', b.access_token], ['openid', mock.openidOf('web', 'alice')]]],
+      ['no access_token', 41001, (b: WeChatTokenResponse): Array<[string, string]> => [['openid', b.openid]]],
+      ['no openid', 41009, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', b.access_token]]],
+      ['an unknown token', 40014, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', '83_x'], ['openid', b.openid]]],
+      ['a mismatched openid', 40003, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', b.access_token], ['openid', mock.openidOf('web', 'alice')]]],
     ])('answers %s with %i', async (_n, errcode, params) => {
       const b = await login(mock, 'mp');
       expectErr(await sns('/sns/userinfo', params(b)), errcode);
@@ -346,7 +347,7 @@ describe('WeChat emulator /sns APIs', () => {
     it('answers 404 for unknown /sns paths and 405 for non-GET API calls', async () => {
       expect((await get(`${mock.url}/sns/oauth2/component/access_token`)).status).toBe(404);
       expect((await get(`${mock.url}/api2/connect/oauth2/authorize`)).status).toBe(404);
-      const post = await get(`${mock.url}/sns/oauth2/access_token`, { method: 'POST', body: '' });
+      const post = await request(`${mock.url}/sns/oauth2/access_token`, { method: 'POST', body: '' });
       expect(post.status).toBe(405);
       expect(post.headers.allow).toBe('GET');
     });

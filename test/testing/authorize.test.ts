@@ -1,5 +1,5 @@
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
-import { authorizeURL, CALLBACK, get, locationQuery, postForm, qs, uuidFrom, type HttpResult } from './helpers';
+import { authorizeURL, CALLBACK, get, locationQuery, postForm, qs, request, uuidFrom, type HttpResult } from './helpers';
 
 /** Asserts a WeChat-style error page (no redirect) showing `zh` and optionally an error code. */
 function expectErrorPage(r: HttpResult, zh: string, code?: number): void {
@@ -170,7 +170,7 @@ describe('WeChat emulator authorize endpoints', () => {
       });
 
       it('405 for non-GET requests', async () => {
-        expect((await get(authorizeURL(mock, 'mp'), { method: 'POST', body: '' })).status).toBe(405);
+        expect((await request(authorizeURL(mock, 'mp'), { method: 'POST', body: '' })).status).toBe(405);
       });
     });
   });
@@ -230,7 +230,7 @@ describe('WeChat emulator authorize endpoints', () => {
     });
 
     it('405 for other methods', async () => {
-      expect((await get(`${mock.url}/connect/confirm`, { method: 'PUT', body: '' })).status).toBe(405);
+      expect((await request(`${mock.url}/connect/confirm`, { method: 'PUT', body: '' })).status).toBe(405);
     });
   });
 

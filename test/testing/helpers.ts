@@ -41,7 +41,8 @@ export function request(url: string, opts: RequestOptions = {}): Promise<HttpRes
   });
 }
 
-export function get(url: string, opts?: RequestOptions): Promise<HttpResult> {
+/** A GET (what almost every emulator test sends); other methods go through {@link request}. */
+export function get(url: string, opts: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<HttpResult> {
   return request(url, opts);
 }
 
@@ -106,15 +107,12 @@ export async function obtainCode(
   return code;
 }
 
-/** The emulator answers with the package's own token response shape. */
-export type TokenBody = WeChatTokenResponse;
-
 export async function exchange(mock: MockWeChat, client: 'mp' | 'web', code: string, base = mock.apiBaseURL[0]): Promise<HttpResult> {
   const app = mock.apps[client];
   return get(`${base}/sns/oauth2/access_token?${qs([['appid', app.appID], ['secret', app.appSecret], ['code', code], ['grant_type', 'authorization_code']])}`);
 }
 
-export async function login(mock: MockWeChat, client: 'mp' | 'web', opts: { user?: string; scope?: string } = {}): Promise<TokenBody> {
+export async function login(mock: MockWeChat, client: 'mp' | 'web', opts: { user?: string; scope?: string } = {}): Promise<WeChatTokenResponse> {
   const code = await obtainCode(mock, client, opts);
-  return json(await exchange(mock, client, code)) as unknown as TokenBody;
+  return json(await exchange(mock, client, code)) as unknown as WeChatTokenResponse;
 }
