@@ -7,6 +7,7 @@
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import type { FaultKind } from '../../lib/testing/types';
 import { Browser, mockStats, startLoginApp, type LoginApp } from '../helpers/login-app';
+import { exchange, json } from '../testing/helpers';
 import { trackUnhandled } from './helpers';
 
 const TOKEN = '/sns/oauth2/access_token';
@@ -159,8 +160,7 @@ describe('token call: the primary consumed the code, then timed out', () => {
     const cb = await browser.callbackURL(app.url);
     const code = new URL(cb).searchParams.get('code') as string;
     // What a late-but-processed primary does: WeChat redeems the code.
-    const q = new URLSearchParams({ appid: mock.apps.mp.appID, secret: mock.apps.mp.appSecret, code, grant_type: 'authorization_code' });
-    const direct = (await (await fetch(`${mock.url}${TOKEN}?${q}`)).json()) as { access_token?: string };
+    const direct = json(await exchange(mock, 'mp', code)) as { access_token?: string };
     expect(direct.access_token).toMatch(/^83_/);
     mock.setFault(TOKEN, 'timeout', 1);
     const res = await browser.get(cb);

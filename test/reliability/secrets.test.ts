@@ -10,6 +10,7 @@ import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import type { FaultKind } from '../../lib/testing/types';
 import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
 import { freePort } from '../helpers/processes';
+import { exchange, json } from '../testing/helpers';
 import { callbackParams, login as appLogin, startApp, TestBrowser, TEST_SESSION_SECRET, WECHAT_UA, type Harness } from '../example-app/helpers';
 
 const WRONG_SECRET = 'ffffffffffffffffffffffffffff0bad';
@@ -115,8 +116,7 @@ describe('secrets never appear in output or errors', () => {
       const cb = await browser.callbackURL(good.url);
       const code = new URL(cb).searchParams.get('code') as string;
       codes.push(code);
-      const q = new URLSearchParams({ appid: mock.apps.mp.appID, secret: mock.apps.mp.appSecret, code, grant_type: 'authorization_code' });
-      const direct = (await (await fetch(`${mock.url}${TOKEN}?${q}`)).json()) as { access_token: string; refresh_token: string };
+      const direct = json(await exchange(mock, 'mp', code)) as { access_token: string; refresh_token: string };
       issuedTokens.push(direct.access_token, direct.refresh_token);
       const res = await browser.get(cb);
       const text = await res.text();
