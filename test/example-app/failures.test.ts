@@ -4,6 +4,7 @@
  */
 import { callbackParams, login, reachCallback, startApp, TestBrowser, WECHAT_UA, type Harness } from './helpers';
 import { tokenExchanges } from '../helpers/login-app';
+import { setFaultOnBothBases } from '../testing/helpers';
 
 let h: Harness;
 
@@ -158,8 +159,7 @@ describe('example app: failures', () => {
     });
 
     it('shows a 502 error page when both API hosts are down (transport error)', async () => {
-      h.mock.setFault('/sns/oauth2/access_token', '502', 1);
-      h.mock.setFault('/api2/sns/oauth2/access_token', '502', 1);
+      setFaultOnBothBases(h.mock, '/sns/oauth2/access_token', '502');
       const steps = await login(h, new TestBrowser(h), { client: 'web' });
       expect(steps.callback.status).toBe(502);
       expect(steps.callback.text).toContain('data-status="502"');

@@ -7,7 +7,7 @@
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import type { FaultKind } from '../../lib/testing/types';
 import { Browser, mockStats, startLoginApp, type LoginApp } from '../helpers/login-app';
-import { exchange, json } from '../testing/helpers';
+import { exchange, json, setFaultOnBothBases } from '../testing/helpers';
 import { trackUnhandled } from './helpers';
 
 const TOKEN = '/sns/oauth2/access_token';
@@ -80,8 +80,8 @@ async function refresh(token: string): Promise<{ summary: string; err?: Error; o
 }
 
 function arm(path: string, kind: FaultKind, both: boolean) {
-  mock.setFault(path, kind, 1);
-  if (both) mock.setFault(`/api2${path}`, kind, 1);
+  if (both) setFaultOnBothBases(mock, path, kind);
+  else mock.setFault(path, kind, 1);
 }
 
 function cell(s: string): string {

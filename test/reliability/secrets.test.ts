@@ -10,7 +10,7 @@ import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import type { FaultKind } from '../../lib/testing/types';
 import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
 import { freePort } from '../helpers/processes';
-import { exchange, json } from '../testing/helpers';
+import { exchange, json, setFaultOnBothBases } from '../testing/helpers';
 import { callbackParams, login as appLogin, startApp, TestBrowser, TEST_SESSION_SECRET, WECHAT_UA, type Harness } from '../example-app/helpers';
 
 const WRONG_SECRET = 'ffffffffffffffffffffffffffff0bad';
@@ -137,8 +137,7 @@ describe('secrets never appear in output or errors', () => {
     // 4. Token / userinfo faults on both bases.
     for (const path of [TOKEN, USERINFO]) {
       for (const kind of FAST_FAULTS) {
-        mock.setFault(path, kind, 1);
-        mock.setFault(`/api2${path}`, kind, 1);
+        setFaultOnBothBases(mock, path, kind);
         const r = await login(good);
         expect(r.status).toBe(500);
       }
@@ -151,8 +150,7 @@ describe('secrets never appear in output or errors', () => {
     await settle(s.refreshAccessToken('83_notarefreshtoken'));
     for (const kind of FAST_FAULTS) {
       for (const path of [USERINFO, REFRESH, '/sns/auth']) {
-        mock.setFault(path, kind, 1);
-        mock.setFault(`/api2${path}`, kind, 1);
+        setFaultOnBothBases(mock, path, kind);
       }
       await settle(s.getUserInfo(accessToken, openid));
       const refreshed = await settle(s.refreshAccessToken(refreshToken));
@@ -217,15 +215,13 @@ describe('example app pages', () => {
     await replay.get(ok.callbackURL);
     for (const kind of ['502', 'html', 'truncated', 'reset', -1] as FaultKind[]) {
       for (const path of [TOKEN, USERINFO]) {
-        h.mock.setFault(path, kind, 1);
-        h.mock.setFault(`/api2${path}`, kind, 1);
+        setFaultOnBothBases(h.mock, path, kind);
         const browser = new TestBrowser(h, WECHAT_UA);
         const r = await appLogin(h, browser, { client: 'mp' });
         const code = callbackParams(r.callbackURL).code;
         if (code) seenCodes.push(code);
         if (r.callback.location) await browser.get(r.callback.location);
-        h.mock.setFault(path, kind, 0);
-        h.mock.setFault(`/api2${path}`, kind, 0);
+        setFaultOnBothBases(h.mock, path, kind, 0);
       }
     }
     const list = [h.mock.apps.mp.appSecret, h.mock.apps.web.appSecret, TEST_SESSION_SECRET, ...seenCodes];

@@ -3,7 +3,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { MockWeChat } from 'passport-wechat-oauth2/testing';
+import type { FaultKind, MockWeChat } from 'passport-wechat-oauth2/testing';
 import type { WeChatTokenResponse } from '../../lib/types';
 
 export interface HttpResult {
@@ -115,4 +115,10 @@ export async function exchange(mock: MockWeChat, client: 'mp' | 'web', code: str
 export async function login(mock: MockWeChat, client: 'mp' | 'web', opts: { user?: string; scope?: string } = {}): Promise<WeChatTokenResponse> {
   const code = await obtainCode(mock, client, opts);
   return json(await exchange(mock, client, code)) as unknown as WeChatTokenResponse;
+}
+
+/** Arms (count > 0) or disarms (count 0) the same fault on the primary API host and on api2, so failover cannot save the call. */
+export function setFaultOnBothBases(mock: MockWeChat, path: string, kind: FaultKind, count = 1): void {
+  mock.setFault(path, kind, count);
+  mock.setFault(`/api2${path}`, kind, count);
 }
