@@ -1,6 +1,6 @@
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
 import type { WeChatTokenResponse } from '../../lib/types';
-import { exchange, get, json, login, obtainCode, qs, request, type HttpResult } from './helpers';
+import { exchange, get, json, login, obtainCode, qs, request, sleep, type HttpResult } from './helpers';
 
 const RID_RE = /, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 const TOKEN_RE = /^\d\d_[A-Za-z0-9_-]{86}$/;
@@ -129,16 +129,16 @@ describe('WeChat emulator /sns APIs', () => {
 
       it('expires mp codes after codeTtlSeconds.mp with 40029', async () => {
         const code = await obtainCode(short, 'mp');
-        await new Promise((r) => setTimeout(r, 300));
+        await sleep(300);
         expectErr(await exchange(short, 'mp', code), 40029);
       });
 
       it('keeps web codes for their own (longer) TTL', async () => {
         const code = await obtainCode(short, 'web');
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
         expect(json(await exchange(short, 'web', code)).scope).toBe('snsapi_login');
         const late = await obtainCode(short, 'web');
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
         expectErr(await exchange(short, 'web', late), 40029);
       });
     });
@@ -178,7 +178,7 @@ describe('WeChat emulator /sns APIs', () => {
 
       it('mints a new access token once the old one expired, and 42001 for the old one', async () => {
         const b = await login(short, 'mp');
-        await new Promise((r) => setTimeout(r, 300));
+        await sleep(300);
         const r = json(await get(`${short.url}/sns/oauth2/refresh_token?${qs([['appid', short.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`));
         expect(r.access_token).toMatch(TOKEN_RE);
         expect(r.access_token).not.toBe(b.access_token);
@@ -191,23 +191,23 @@ describe('WeChat emulator /sns APIs', () => {
 
       it('answers 42002 once the refresh token expired', async () => {
         const b = await login(short, 'mp');
-        await new Promise((r) => setTimeout(r, 600));
+        await sleep(600);
         expectErr(await get(`${short.url}/sns/oauth2/refresh_token?${qs([['appid', short.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`), 42002);
       });
 
       it('answers 42001 for an expired access token on /sns/auth and /sns/userinfo', async () => {
         const b = await login(short, 'mp');
-        await new Promise((r) => setTimeout(r, 300));
+        await sleep(300);
         expectErr(await get(`${short.url}/sns/auth?${qs([['access_token', b.access_token], ['openid', b.openid]])}`), 42001);
         expectErr(await get(`${short.url}/sns/userinfo?${qs([['access_token', b.access_token], ['openid', b.openid]])}`), 42001);
       });
 
       it('extends (not replaces) a still-valid access token on refresh', async () => {
         const b = await login(short, 'mp');
-        await new Promise((r) => setTimeout(r, 120));
+        await sleep(120);
         const r = json(await get(`${short.url}/sns/oauth2/refresh_token?${qs([['appid', short.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`));
         expect(r.access_token).toBe(b.access_token);
-        await new Promise((r2) => setTimeout(r2, 120));
+        await sleep(120);
         // 240 ms after issue but only 120 ms after the refresh: still valid.
         expect(json(await get(`${short.url}/sns/auth?${qs([['access_token', b.access_token], ['openid', b.openid]])}`)).errcode).toBe(0);
       });

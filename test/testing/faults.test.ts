@@ -1,5 +1,5 @@
 import { createMockWeChat, type FaultKind, type MockWeChat } from 'passport-wechat-oauth2/testing';
-import { exchange, get, json, obtainCode, qs, type HttpResult } from './helpers';
+import { exchange, get, json, obtainCode, qs, sleep, type HttpResult } from './helpers';
 
 const TOKEN_PATH = '/sns/oauth2/access_token';
 const API2_TOKEN_PATH = '/api2/sns/oauth2/access_token';
@@ -160,7 +160,7 @@ describe('WeChat emulator fault injection', () => {
       m.setFault('/sns/userinfo', 'slow', 1);
       const hung = get(`${m.url}/sns/auth`);
       const slow = get(`${m.url}/sns/userinfo`);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       const started = Date.now();
       await m.close();
       expect(Date.now() - started).toBeLessThan(1000);

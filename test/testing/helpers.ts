@@ -122,3 +122,8 @@ export function setFaultOnBothBases(mock: MockWeChat, path: string, kind: FaultK
   mock.setFault(path, kind, count);
   mock.setFault(`/api2${path}`, kind, count);
 }
+
+/** Lets emulator clock-based behaviour (code and token lifetimes) elapse. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
