@@ -159,7 +159,7 @@ export function makeErrorHandler(deps: { logger: Logger; redact?: (text: string)
 function stateStoreFor(config: AppConfig): StateStore | undefined {
   if (config.stateStore.kind !== 'signed') return undefined;
   // No server-side state: an HMAC-signed state plus a browser-binding cookie (the package's SignedStateStore).
-  return new SignedStateStore({ secret: config.stateStore.secret }) as unknown as StateStore;
+  return new SignedStateStore({ secret: config.stateStore.secret });
 }
 
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<ExampleApp> {
