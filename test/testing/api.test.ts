@@ -123,7 +123,8 @@ describe('WeChat emulator /sns APIs', () => {
     describe('code lifetime', () => {
       let short: MockWeChat;
       beforeAll(async () => {
-        short = await createMockWeChat({ codeTtlSeconds: { mp: 0.2, web: 0.4 } });
+        // The web TTL leaves 1.7 s of room for the exchange that must land before it (sleeps only run late).
+        short = await createMockWeChat({ codeTtlSeconds: { mp: 0.2, web: 2 } });
       });
       afterAll(() => short.close());
 
@@ -135,10 +136,10 @@ describe('WeChat emulator /sns APIs', () => {
 
       it('keeps web codes for their own (longer) TTL', async () => {
         const code = await obtainCode(short, 'web');
-        await sleep(250);
+        await sleep(300); // past the mp TTL
         expect(json(await exchange(short, 'web', code)).scope).toBe('snsapi_login');
         const late = await obtainCode(short, 'web');
-        await sleep(500);
+        await sleep(2100);
         expectErr(await exchange(short, 'web', late), 40029);
       });
     });
@@ -176,19 +177,6 @@ describe('WeChat emulator /sns APIs', () => {
       });
       afterAll(() => short.close());
 
-      it('mints a new access token once the old one expired, and 42001 for the old one', async () => {
-        const b = await login(short, 'mp');
-        await sleep(300);
-        const r = json(await get(`${short.url}/sns/oauth2/refresh_token?${qs([['appid', short.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`));
-        expect(r.access_token).toMatch(TOKEN_RE);
-        expect(r.access_token).not.toBe(b.access_token);
-        expect(r.refresh_token).toBe(b.refresh_token);
-        const auth = (t: string): Promise<HttpResult> => get(`${short.url}/sns/auth?${qs([['access_token', t], ['openid', b.openid]])}`);
-        expect(json(await auth(r.access_token as string)).errcode).toBe(0);
-        // The replaced token is forgotten entirely.
-        expectErr(await auth(b.access_token), 40014);
-      });
-
       it('answers 42002 once the refresh token expired', async () => {
         const b = await login(short, 'mp');
         await sleep(600);
@@ -201,15 +189,39 @@ describe('WeChat emulator /sns APIs', () => {
         expectErr(await get(`${short.url}/sns/auth?${qs([['access_token', b.access_token], ['openid', b.openid]])}`), 42001);
         expectErr(await get(`${short.url}/sns/userinfo?${qs([['access_token', b.access_token], ['openid', b.openid]])}`), 42001);
       });
+    });
+
+    describe('with a 2 s access-token lifetime', () => {
+      // Sleeps only ever run late, so a step that must land *after* an expiry
+      // is safe with a short lifetime; a step that must land *before* one needs
+      // room for a loaded CI machine's stalls: here 800 ms or more.
+      let medium: MockWeChat;
+      beforeAll(async () => {
+        medium = await createMockWeChat({ tokenTtlSeconds: { access: 2, refresh: 10 } });
+      });
+      afterAll(() => medium.close());
+
+      it('mints a new access token once the old one expired, and 42001 for the old one', async () => {
+        const b = await login(medium, 'mp');
+        await sleep(2200);
+        const r = json(await get(`${medium.url}/sns/oauth2/refresh_token?${qs([['appid', medium.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`));
+        expect(r.access_token).toMatch(TOKEN_RE);
+        expect(r.access_token).not.toBe(b.access_token);
+        expect(r.refresh_token).toBe(b.refresh_token);
+        const auth = (t: string): Promise<HttpResult> => get(`${medium.url}/sns/auth?${qs([['access_token', t], ['openid', b.openid]])}`);
+        expect(json(await auth(r.access_token as string)).errcode).toBe(0);
+        // The replaced token is forgotten entirely.
+        expectErr(await auth(b.access_token), 40014);
+      });
 
       it('extends (not replaces) a still-valid access token on refresh', async () => {
-        const b = await login(short, 'mp');
-        await sleep(120);
-        const r = json(await get(`${short.url}/sns/oauth2/refresh_token?${qs([['appid', short.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`));
+        const b = await login(medium, 'mp');
+        await sleep(1200);
+        const r = json(await get(`${medium.url}/sns/oauth2/refresh_token?${qs([['appid', medium.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`));
         expect(r.access_token).toBe(b.access_token);
-        await sleep(120);
-        // 240 ms after issue but only 120 ms after the refresh: still valid.
-        expect(json(await get(`${short.url}/sns/auth?${qs([['access_token', b.access_token], ['openid', b.openid]])}`)).errcode).toBe(0);
+        await sleep(1200);
+        // 2.4 s after issue (past its first expiry) but only 1.2 s after the refresh: still valid.
+        expect(json(await get(`${medium.url}/sns/auth?${qs([['access_token', b.access_token], ['openid', b.openid]])}`)).errcode).toBe(0);
       });
     });
   });
