@@ -7,6 +7,7 @@ module.exports = {
   moduleNameMapper: {
     '^passport-wechat-oauth2$': '<rootDir>/lib/index.ts',
     '^passport-wechat-oauth2/testing$': '<rootDir>/lib/testing/index.ts',
+    '^passport-wechat-oauth2/redis$': '<rootDir>/lib/redis/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   // nock and jest 30 disagree when globals are cleaned between files (toolchain.md §1.6).

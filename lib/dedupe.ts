@@ -1,11 +1,53 @@
 import { createHash } from 'node:crypto';
 import { ExpiringMap } from './expiring-map.js';
 
-/** How a callback ended, replayable onto a duplicate of it. */
+/**
+ * How a login request ended, replayable onto a duplicate of it.
+ *
+ * `user` is the verified user and only ever crosses within one process.
+ * `login` is what a process that did not run the login needs to run the
+ * strategy's verify itself (token response and profile for `WeChatStrategy`,
+ * the profile for the Mini Program strategy): plain JSON, which a shared
+ * deduplicator must encrypt before it writes it anywhere.
+ */
 export type CallbackOutcome =
-  | { kind: 'success'; user: unknown; info?: unknown }
+  | { kind: 'success'; user?: unknown; info?: unknown; login?: unknown }
   | { kind: 'fail'; challenge: unknown; status?: number }
   | { kind: 'error'; error: Error };
+
+/** What {@link CallbackDeduplicator.begin} hands back. */
+export type DedupeTicket =
+  | {
+      role: 'leader';
+      /**
+       * Report how the login ended; duplicates waiting on it get this outcome.
+       * `remember: false` forgets the key once waiters are served (used for
+       * callbacks whose state did not verify, so junk cannot crowd out real
+       * logins). Never rejects.
+       */
+      settle(outcome: CallbackOutcome, options?: { remember?: boolean }): void;
+    }
+  | {
+      role: 'follower';
+      /** The leader's outcome; rejects with a `WeChatStoreError` when none comes within the wait bound. */
+      outcome: Promise<CallbackOutcome>;
+    };
+
+/**
+ * Single-flight for login requests that redeem a single-use code: the first
+ * request with a key leads (runs the login), every other one with the same key
+ * follows (gets the leader's outcome). The default is in-process
+ * ({@link MemoryDeduplicator}); `passport-wechat-oauth2/redis` has one shared
+ * by every instance behind a load balancer.
+ */
+export interface CallbackDeduplicator {
+  begin(key: string): DedupeTicket | Promise<DedupeTicket>;
+}
+
+/** The key for one login request: a hash, so no code or cookie value is kept or sent anywhere. */
+export function dedupeKey(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\0')).digest('base64url');
+}
 
 interface Entry {
   outcome?: CallbackOutcome;
@@ -13,60 +55,58 @@ interface Entry {
   expires: number;
 }
 
+export interface MemoryDeduplicatorOptions {
+  /** How long a login still in flight is remembered, in ms (default 2 minutes). */
+  windowMs?: number;
+  /**
+   * How long a finished login is remembered, in ms (default 10 s): WeChat's
+   * duplicates arrive within a second or two, and the outcome holds the
+   * verified user, which should not linger in memory.
+   */
+  settledMs?: number;
+  /** Bound on remembered logins, oldest evicted first (default 10,000). */
+  maxEntries?: number;
+}
+
 /**
+ * The default {@link CallbackDeduplicator}: in-process and bounded.
+ *
  * WeChat's in-app browser sometimes opens the callback twice with the same
  * code and state (wechat-protocol.md §2.2; WxJava#388, laravel-wechat#96).
- * The code is single-use, so the second exchange would get 40163 and the
- * second response would undo the first. This remembers, for a short window,
- * how a callback from one *browser* ended, so its duplicate joins the
- * exchange in flight (or replays its outcome) instead of redeeming the code
- * again. Entries are keyed by a hash of state, code and a browser key (the
- * session id or the state store's nonce cookie): the same URL from another
- * browser never matches. Bounded; oldest entries are evicted first.
+ * The code is single-use, so a second exchange would get 40163 and the second
+ * response would undo the first. A duplicate joins the exchange in flight (or
+ * replays its outcome) instead of redeeming the code again.
  */
-export class CallbackDeduplicator {
+export class MemoryDeduplicator implements CallbackDeduplicator {
   private readonly entries: ExpiringMap<Entry>;
+  private readonly windowMs: number;
+  private readonly settledMs: number;
 
-  /**
-   * @param windowMs how long a callback still in flight is remembered
-   * @param maxEntries bound on remembered callbacks (oldest evicted first)
-   * @param settledMs how long a finished callback is remembered: WeChat's
-   *   duplicates arrive within a second or two, and the outcome holds the
-   *   verified user, which should not linger in memory
-   */
-  constructor(
-    private readonly windowMs = 2 * 60 * 1000,
-    maxEntries = 10_000,
-    private readonly settledMs = 10_000,
-  ) {
-    this.entries = new ExpiringMap(maxEntries);
+  constructor(options: MemoryDeduplicatorOptions = {}) {
+    this.windowMs = options.windowMs ?? 2 * 60 * 1000;
+    this.settledMs = options.settledMs ?? 10_000;
+    this.entries = new ExpiringMap(options.maxEntries ?? 10_000);
   }
 
-  static key(state: string, code: string, browserKey: string): string {
-    return createHash('sha256').update(`${state}\0${code}\0${browserKey}`).digest('hex');
-  }
-
-  /**
-   * Returns `settle` when this is the first callback with `key` (the caller
-   * runs the login and must call `settle` with its outcome), or `undefined`
-   * after arranging for `replay` to receive the first callback's outcome.
-   */
-  begin(key: string, replay: (outcome: CallbackOutcome) => void): ((outcome: CallbackOutcome) => void) | undefined {
+  begin(key: string): DedupeTicket {
     const now = Date.now();
     const existing = this.entries.get(key, now);
     if (existing) {
-      if (existing.outcome) replay(existing.outcome);
-      else existing.waiters.push(replay);
-      return undefined;
+      const outcome = existing.outcome;
+      return { role: 'follower', outcome: outcome ? Promise.resolve(outcome) : new Promise((resolve) => existing.waiters.push(resolve)) };
     }
     const entry: Entry = { waiters: [], expires: now + this.windowMs };
     // An evicted entry still in flight settles its waiters: they hold the entry, not the map.
     this.entries.set(key, entry, now);
-    return (outcome) => {
-      if (entry.outcome) return;
-      entry.outcome = outcome;
-      entry.expires = Math.min(entry.expires, Date.now() + this.settledMs);
-      for (const waiter of entry.waiters.splice(0)) waiter(outcome);
+    return {
+      role: 'leader',
+      settle: (outcome, options) => {
+        if (entry.outcome) return;
+        entry.outcome = outcome;
+        entry.expires = Math.min(entry.expires, Date.now() + this.settledMs);
+        if (options?.remember === false) this.entries.delete(key, entry);
+        for (const waiter of entry.waiters.splice(0)) waiter(outcome);
+      },
     };
   }
 

@@ -117,3 +117,24 @@ export class WeChatConfigError extends Error {
 function stripRid(errmsg: string): string {
   return errmsg.replace(/,?\s*(rid:|hints:).*$/s, '').trim() || errmsg;
 }
+
+/**
+ * A shared store (Redis, or a store of your own) failed, was too slow, or a
+ * duplicate callback's first request never reported how it ended. No login is
+ * ever granted on this error: the request ends with `error`, and logins work
+ * again when the store answers again.
+ */
+export class WeChatStoreError extends Error {
+  /** Which store failed, e.g. `redis`. */
+  readonly store: string;
+  /** `timeout`, `unavailable` (the client threw), or `no_outcome` (a duplicate's first request never settled). */
+  readonly reason: 'timeout' | 'unavailable' | 'no_outcome';
+
+  constructor(store: string, reason: WeChatStoreError['reason'], message: string) {
+    super(message);
+    this.name = 'WeChatStoreError';
+    this.store = store;
+    this.reason = reason;
+    Error.captureStackTrace?.(this, WeChatStoreError);
+  }
+}

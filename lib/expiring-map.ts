@@ -25,6 +25,11 @@ export class ExpiringMap<V extends { expires: number }> {
     }
   }
 
+  /** Removes `key`, but only while it still maps to `value` (a newer entry under the key stays). */
+  delete(key: string, value: V): void {
+    if (this.entries.get(key) === value) this.entries.delete(key);
+  }
+
   get size(): number {
     return this.entries.size;
   }

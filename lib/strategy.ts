@@ -6,7 +6,8 @@ import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from './err
 import { WeChatHttpClient } from './http.js';
 import { REFRESH_PATH, TOKEN_PATH, WeChatOAuth2 } from './oauth2.js';
 import { parseProfile } from './profile.js';
-import { CallbackDeduplicator, type CallbackOutcome } from './dedupe.js';
+import { dedupeKey, MemoryDeduplicator, type CallbackDeduplicator, type CallbackOutcome, type DedupeTicket } from './dedupe.js';
+import { browserFingerprint } from './state/cookies.js';
 import { ClientTaggedStore, clientOfState } from './state/client-tag.js';
 import { SessionStateStore } from './state/session.js';
 import type { StateMeta } from './state/types.js';
@@ -43,10 +44,19 @@ const SCOPES: Readonly<Record<WeChatClient, readonly WeChatScope[]>> = {
 };
 const DEFAULT_SCOPE: Readonly<Record<WeChatClient, WeChatScope>> = { mp: 'snsapi_userinfo', web: 'snsapi_login' };
 
-/** Where this request's token response lives between the token and profile steps. */
+/** Where this request's token response and profile live between the steps of its login. */
 interface LoginFlow {
   client: WeChatClient;
   token?: WeChatTokenResponse;
+  profile?: WeChatProfile;
+}
+
+/** What a duplicate handled by another process needs to run verify itself (sealed by a shared deduplicator). */
+interface ReplayableLogin {
+  accessToken: string;
+  refreshToken: string;
+  params: WeChatTokenResponse;
+  profile: WeChatProfile;
 }
 
 type AnyVerify = VerifyFunction | VerifyFunctionWithParams | VerifyFunctionWithRequest | VerifyFunctionWithRequestAndParams;
@@ -83,7 +93,9 @@ export class Strategy extends OAuth2Strategy {
   private readonly forcePopup: boolean;
   private readonly skipProfile: WeChatStrategyOptionsBase['skipUserProfile'];
   private readonly stateStore?: { browserKey?: (req: Request) => string | undefined };
-  private readonly deduplicator = new CallbackDeduplicator();
+  private readonly deduplicator: CallbackDeduplicator;
+  declare private _verify: AnyVerify;
+  declare private _passReqToCallback?: boolean;
   /** The strategy itself, also when `this` is passport's per-request copy of it. */
   private readonly shared: this = this;
 
@@ -142,6 +154,7 @@ export class Strategy extends OAuth2Strategy {
     this.forcePopup = options.forcePopup ?? false;
     this.skipProfile = options.skipUserProfile;
     this.stateStore = stateStore as { browserKey?: (req: Request) => string | undefined } | undefined;
+    this.deduplicator = options.deduplicator ?? new MemoryDeduplicator();
   }
 
   /**
@@ -202,16 +215,30 @@ export class Strategy extends OAuth2Strategy {
     if (!client || !oauth2) {
       return this.fail({ message: 'invalid_state', detail: 'The callback carried no state, or one this app did not issue.' } satisfies WeChatFailureInfo, 403);
     }
-    let settle: ((outcome: CallbackOutcome) => void) | undefined;
     const browserKey = this.browserKeyOf(req);
-    if (browserKey) {
-      const key = CallbackDeduplicator.key(state, code, browserKey);
-      settle = this.deduplicator.begin(key, (outcome) => this.replay(outcome));
-      // A duplicate of a callback in flight (or just finished) from this browser: it gets the same outcome.
-      if (!settle) return;
+    const login = (settle?: LeaderSettle): void => {
+      const delegate = this.delegateFor(oauth2, { client }, { req, settle });
+      OAuth2Strategy.prototype.authenticate.call(delegate, req, options);
+    };
+    // No cookie at all: nothing ties a duplicate to this browser, so none is recognised.
+    if (!browserKey) return login();
+    const onTicket = (ticket: DedupeTicket): void => {
+      if (ticket.role === 'leader') return login(ticket.settle);
+      // A duplicate of a callback in flight (or just finished) from this browser: it ends the same way.
+      ticket.outcome.then(
+        (outcome) => this.replay(req, outcome),
+        (err: Error) => this.error(err),
+      );
+    };
+    let ticket: DedupeTicket | Promise<DedupeTicket>;
+    try {
+      ticket = this.deduplicator.begin(dedupeKey('wechat-callback', state, code, browserKey));
+    } catch (err) {
+      return this.error(err as Error);
     }
-    const delegate = this.delegateFor(oauth2, { client }, { req, settle });
-    OAuth2Strategy.prototype.authenticate.call(delegate, req, options);
+    // The in-memory deduplicator answers synchronously: no promise hop on the common path.
+    if ('role' in ticket) return onTicket(ticket);
+    ticket.then(onTicket, (err: Error) => this.error(err));
   }
 
   /**
@@ -220,7 +247,7 @@ export class Strategy extends OAuth2Strategy {
    * error wrapped), has its own `_oauth2` for the chosen app and its own login
    * flow record, and maps passport-oauth2's outcomes onto WeChat's.
    */
-  private delegateFor(oauth2: WeChatOAuth2, flow: LoginFlow, callback?: { req: Request; settle?: (outcome: CallbackOutcome) => void }): this {
+  private delegateFor(oauth2: WeChatOAuth2, flow: LoginFlow, callback?: { req: Request; settle?: LeaderSettle }): this {
     // Inherit from the long-lived strategy, not from passport's per-request
     // copy (`this`): an object that becomes a prototype is reshaped by V8, and
     // doing that to a fresh object on every request cost measurable CPU per
@@ -234,7 +261,10 @@ export class Strategy extends OAuth2Strategy {
     const outcomes = {
       success: (user: Express.User, info?: { state?: unknown }) => {
         const unwrapped = unwrapStringState(info);
-        settle({ kind: 'success', user, info: unwrapped });
+        const { token, profile } = flow;
+        const login: ReplayableLogin | undefined =
+          token && profile ? { accessToken: token.access_token, refreshToken: token.refresh_token, params: token, profile } : undefined;
+        settle({ kind: 'success', user, info: unwrapped, login });
         actions.success(user, unwrapped);
       },
       fail: (challenge: unknown, status?: number) => {
@@ -242,11 +272,14 @@ export class Strategy extends OAuth2Strategy {
         // logged in (the back-to-back half of WeChat's double callback, or a
         // second code for a consumed state) keeps that login rather than
         // showing a failure. It never changes who is logged in.
+        const invalidState = (challenge as WeChatFailureInfo | undefined)?.message === 'invalid_state';
         const current = (callback?.req as { user?: Express.User } | undefined)?.user;
-        if (current && (challenge as WeChatFailureInfo | undefined)?.message === 'invalid_state') {
+        if (current && invalidState) {
           return outcomes.success(current, { message: 'already_authenticated' } as { state?: unknown });
         }
-        settle({ kind: 'fail', challenge, status });
+        // A callback whose state did not verify is not remembered: junk
+        // callbacks must not crowd real logins out of a bounded memory.
+        settle({ kind: 'fail', challenge, status }, invalidState ? FORGET : undefined);
         actions.fail(challenge as FailChallenge, status);
       },
       error: (err: Error) => {
@@ -281,19 +314,54 @@ export class Strategy extends OAuth2Strategy {
     return delegate;
   }
 
-  /** Ends this request the way the first of its duplicates ended. */
-  private replay(outcome: CallbackOutcome): void {
-    if (outcome.kind === 'success') this.success(outcome.user as Express.User, outcome.info as object);
-    else if (outcome.kind === 'fail') this.fail(outcome.challenge as FailChallenge, outcome.status);
-    else this.error(outcome.error);
+  /**
+   * Ends this request the way the first of its duplicates ended. Within one
+   * process the verified user is reused; a duplicate that the first request
+   * settled from another instance runs verify itself with the same token
+   * response and profile, so verify must be idempotent (find or create).
+   * A failed duplicate only fails: it never touches a session, so it cannot
+   * replace the login its first request made.
+   */
+  private replay(req: Request, outcome: CallbackOutcome): void {
+    if (outcome.kind === 'error') return this.error(outcome.error);
+    if (outcome.kind === 'fail') {
+      const current = (req as { user?: Express.User }).user;
+      if (current && (outcome.challenge as WeChatFailureInfo | undefined)?.message === 'invalid_state') {
+        return this.success(current, { message: 'already_authenticated' });
+      }
+      return this.fail(outcome.challenge as FailChallenge, outcome.status);
+    }
+    if (outcome.user !== undefined) return this.success(outcome.user as Express.User, outcome.info as object);
+    const login = outcome.login as ReplayableLogin | undefined;
+    if (!login) return this.error(new WeChatConfigError('WeChatStrategy: a duplicate callback\'s first request succeeded without a replayable login.'));
+    const verified = (err?: Error | null, user?: Express.User | false, info?: object): void => {
+      if (err) return this.error(err);
+      if (!user) return this.fail(info as FailChallenge);
+      this.success(user, { ...(outcome.info as object | undefined), ...info });
+    };
+    // passport-oauth2's verify arities (strategy.js): (req?, accessToken, refreshToken, params?, profile, done).
+    const verify = this._verify as (...args: unknown[]) => void;
+    const withParams = verify.length === (this._passReqToCallback ? 6 : 5);
+    const args: unknown[] = [login.accessToken, login.refreshToken, ...(withParams ? [login.params] : []), login.profile, verified];
+    try {
+      verify(...(this._passReqToCallback ? [req, ...args] : args));
+    } catch (err) {
+      this.error(err as Error);
+    }
   }
 
-  /** What identifies the browser: the state store's own binding, else the session id. */
+  /**
+   * What identifies the browser across WeChat's duplicate callbacks: the
+   * state store's own binding cookie (SignedStateStore), else the cookies the
+   * request carried. Not the session id: `req.login` regenerates the session,
+   * and a duplicate whose first navigation was cancelled still carries the
+   * pre-login cookie, which maps to no session any more.
+   */
   private browserKeyOf(req: Request): string | undefined {
     const fromStore = this.stateStore?.browserKey?.(req);
     if (fromStore) return `store:${fromStore}`;
-    const sessionID = (req as { sessionID?: unknown }).sessionID;
-    return typeof sessionID === 'string' && sessionID ? `sid:${sessionID}` : undefined;
+    const cookies = browserFingerprint(req);
+    return cookies ? `cookies:${cookies}` : undefined;
   }
 
   /**
@@ -310,7 +378,10 @@ export class Strategy extends OAuth2Strategy {
     this.shouldSkipProfile(accessToken)
       .then((skip) => (skip || isBaseScope(token.scope) ? this.profileFromToken(flow.client, token) : this.fetchProfile(this.clientFor(flow.client), token)))
       .then(
-        (profile) => setImmediate(() => done(null, profile)),
+        (profile) => {
+          flow.profile = profile;
+          setImmediate(() => done(null, profile));
+        },
         (err: unknown) => setImmediate(() => done(err)),
       );
   }
@@ -401,6 +472,9 @@ function unwrapStringState(info: { state?: unknown } | undefined): { state?: unk
   const state = info?.state;
   return state && typeof state === 'object' && STRING_STATE in state ? { ...info, state: (state as Record<string, unknown>)[STRING_STATE] } : info;
 }
+
+type LeaderSettle = Extract<DedupeTicket, { role: 'leader' }>['settle'];
+const FORGET = { remember: false } as const;
 
 function ignoreOutcome(): void {}
 

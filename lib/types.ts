@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { AxiosInstance } from 'axios';
 import type OAuth2Strategy from 'passport-oauth2';
 import type { WeChatStateStore } from './state/types.js';
+import type { CallbackDeduplicator } from './dedupe.js';
 
 /** Which WeChat surface a login uses (wechat-protocol.md §7). */
 export type WeChatClient = 'mp' | 'web';
@@ -127,6 +128,12 @@ export interface WeChatStrategyOptionsBase {
   state?: boolean;
   /** A custom state store (e.g. {@link SignedStateStore}); overrides `state`. */
   store?: StateStore;
+  /**
+   * Where WeChat's duplicate callbacks meet (default: a `MemoryDeduplicator`
+   * in this process). Behind a load balancer, pass one every instance shares:
+   * `new RedisDeduplicator(redis, { secret })` from `passport-wechat-oauth2/redis`.
+   */
+  deduplicator?: CallbackDeduplicator;
   /** Trust `X-Forwarded-*` when resolving a relative callbackURL. */
   proxy?: boolean;
   /** Skip `/sns/userinfo` (the profile is then built from the token response). */

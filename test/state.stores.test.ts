@@ -1,5 +1,5 @@
 import { SessionStateStore, Strategy as WeChatStrategy, type VerifyCallback, type WeChatProfile } from '../lib';
-import { CallbackDeduplicator } from '../lib/dedupe';
+import { dedupeKey, MemoryDeduplicator, type DedupeTicket } from '../lib/dedupe';
 import { ClientTaggedStore } from '../lib/state/client-tag';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest, startLogin } from './helpers/harness';
@@ -145,42 +145,60 @@ describe('SessionStateStore', () => {
   });
 });
 
-describe('CallbackDeduplicator', () => {
-  it('replays the first outcome to a duplicate that arrives after it settled', () => {
-    const dedupe = new CallbackDeduplicator();
-    const settle = dedupe.begin('k', () => undefined);
-    settle?.({ kind: 'fail', challenge: { message: 'x' } });
-    const replayed: unknown[] = [];
-    expect(dedupe.begin('k', (o) => replayed.push(o))).toBeUndefined();
-    expect(replayed).toEqual([{ kind: 'fail', challenge: { message: 'x' } }]);
+describe('MemoryDeduplicator', () => {
+  function lead(ticket: DedupeTicket) {
+    if (ticket.role !== 'leader') throw new Error('expected to lead');
+    return ticket.settle;
+  }
+  function follow(ticket: DedupeTicket) {
+    if (ticket.role !== 'follower') throw new Error('expected to follow');
+    return ticket.outcome;
+  }
+
+  it('replays the first outcome to a duplicate that arrives after it settled', async () => {
+    const dedupe = new MemoryDeduplicator();
+    lead(dedupe.begin('k'))({ kind: 'fail', challenge: { message: 'x' } });
+    await expect(follow(dedupe.begin('k'))).resolves.toEqual({ kind: 'fail', challenge: { message: 'x' } });
   });
 
-  it('settles once', () => {
-    const dedupe = new CallbackDeduplicator();
-    const seen: unknown[] = [];
-    const settle = dedupe.begin('k', () => undefined);
-    dedupe.begin('k', (o) => seen.push(o));
-    settle?.({ kind: 'success', user: 1 });
-    settle?.({ kind: 'success', user: 2 });
-    expect(seen).toEqual([{ kind: 'success', user: 1 }]);
+  it('hands a duplicate in flight the outcome once it settles, and settles once', async () => {
+    const dedupe = new MemoryDeduplicator();
+    const settle = lead(dedupe.begin('k'));
+    const waiting = follow(dedupe.begin('k'));
+    settle({ kind: 'success', user: 1 });
+    settle({ kind: 'success', user: 2 });
+    await expect(waiting).resolves.toEqual({ kind: 'success', user: 1 });
+    await expect(follow(dedupe.begin('k'))).resolves.toEqual({ kind: 'success', user: 1 });
   });
 
   it('stays bounded and forgets expired entries', () => {
-    const dedupe = new CallbackDeduplicator(60_000, 50);
-    for (let i = 0; i < 500; i++) dedupe.begin(`k${i}`, () => undefined);
+    const dedupe = new MemoryDeduplicator({ maxEntries: 50 });
+    for (let i = 0; i < 500; i++) dedupe.begin(`k${i}`);
     expect(dedupe.size).toBe(50);
-    const expiring = new CallbackDeduplicator(-1, 50);
-    expiring.begin('a', () => undefined);
-    expect(expiring.begin('a', () => undefined)).toBeDefined();
+    const expiring = new MemoryDeduplicator({ windowMs: -1 });
+    expiring.begin('a');
+    expect(expiring.begin('a').role).toBe('leader');
   });
 
   it('forgets a settled callback after settledMs, long before the in-flight window', () => {
-    const dedupe = new CallbackDeduplicator(60_000, 50, -1);
-    dedupe.begin('k', () => undefined)?.({ kind: 'success', user: { id: 1 } });
-    expect(dedupe.begin('k', () => undefined)).toBeDefined();
+    const dedupe = new MemoryDeduplicator({ settledMs: -1 });
+    lead(dedupe.begin('k'))({ kind: 'success', user: { id: 1 } });
+    expect(dedupe.begin('k').role).toBe('leader');
   });
 
-  it('keys differ by browser', () => {
-    expect(CallbackDeduplicator.key('s', 'c', 'sid:1')).not.toBe(CallbackDeduplicator.key('s', 'c', 'sid:2'));
+  it('with remember: false, serves the duplicates already waiting and then forgets the key', async () => {
+    const dedupe = new MemoryDeduplicator();
+    const settle = lead(dedupe.begin('junk'));
+    const waiting = follow(dedupe.begin('junk'));
+    settle({ kind: 'fail', challenge: { message: 'invalid_state' } }, { remember: false });
+    await expect(waiting).resolves.toEqual({ kind: 'fail', challenge: { message: 'invalid_state' } });
+    expect(dedupe.size).toBe(0);
+    expect(dedupe.begin('junk').role).toBe('leader');
+  });
+
+  it('keys differ by browser and name no part they were made from', () => {
+    const a = dedupeKey('wechat-callback', 'state', 'CODE123', 'cookies:sid=1');
+    expect(a).not.toBe(dedupeKey('wechat-callback', 'state', 'CODE123', 'cookies:sid=2'));
+    expect(a).not.toContain('CODE123');
   });
 });

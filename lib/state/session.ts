@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { randomAlphanumeric } from './random.js';
+import { MemorySeenStore, type SeenStore } from './seen.js';
 import { invalidState, type StateMeta, type StoreCallback, type VerifyStateCallback, type WeChatStateStore } from './types.js';
 
 export interface SessionStateStoreOptions {
@@ -9,6 +10,13 @@ export interface SessionStateStoreOptions {
   maxAge?: number;
   /** Pending logins kept per session (several tabs), oldest dropped first. Default 8. */
   maxPending?: number;
+  /**
+   * Where consumed states are claimed (default: in this process). With
+   * several instances pass one they share (`RedisSeenStore` from
+   * `passport-wechat-oauth2/redis`): two instances can load the same session
+   * at once, and only the claim decides which of them redeems the code.
+   */
+  seen?: SeenStore;
 }
 
 interface PendingLogin {
@@ -38,11 +46,13 @@ export class SessionStateStore implements WeChatStateStore {
   private readonly key: string;
   private readonly maxAge: number;
   private readonly maxPending: number;
+  private readonly seen: SeenStore;
 
   constructor(options: SessionStateStoreOptions = {}) {
     this.key = options.key ?? 'wechat:oauth2';
     this.maxAge = options.maxAge ?? 10 * 60 * 1000;
     this.maxPending = options.maxPending ?? 8;
+    this.seen = options.seen ?? new MemorySeenStore();
   }
 
   store(req: Request, appState: unknown, meta: StateMeta, callback: StoreCallback): void {
@@ -68,13 +78,29 @@ export class SessionStateStore implements WeChatStateStore {
     if (!login) {
       return callback(null, false, invalidState('Unable to verify authorization request state: no login with this state was started in this session.'));
     }
-    // One-time: consume before checking, so a failed check cannot be retried.
-    pending.splice(index, 1);
-    if (pending.length === 0) delete session[this.key];
-    else session[this.key] = pending;
-    if (login.expires < Date.now()) return callback(null, false, invalidState('The login took too long: its state expired. Please start again.'));
-    if (login.appID !== meta.clientID) return callback(null, false, invalidState('The state was issued for another WeChat app.'));
-    callback(null, true, login.appState);
+    // One-time, atomically: a request's session is its own copy, so the
+    // claim, not the removal from that copy, decides who redeems the code. A
+    // request that loses the claim leaves its session untouched, so it never
+    // re-saves (and re-sends) the pre-login session over a login.
+    const claimed = (fresh: boolean): void => {
+      if (!fresh) return callback(null, false, invalidState('This state was already used.'));
+      // Consume before checking, so a failed check cannot be retried.
+      pending.splice(index, 1);
+      if (pending.length === 0) delete session[this.key];
+      else session[this.key] = pending;
+      if (login.expires < Date.now()) return callback(null, false, invalidState('The login took too long: its state expired. Please start again.'));
+      if (login.appID !== meta.clientID) return callback(null, false, invalidState('The state was issued for another WeChat app.'));
+      callback(null, true, login.appState);
+    };
+    let claim: Promise<boolean> | boolean;
+    try {
+      claim = this.seen.add(`session-state:${login.handle}`, Math.max(login.expires - Date.now(), 0) + 1000);
+    } catch (err) {
+      return callback(err as Error, false);
+    }
+    // The in-memory store answers synchronously: no promise hop on the common path.
+    if (typeof claim === 'boolean') return claimed(claim);
+    claim.then(claimed, (err: Error) => callback(err, false));
   }
 }
 

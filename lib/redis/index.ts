@@ -1,0 +1,3 @@
+export { RedisCommands, type RedisClientLike, type NodeRedisClientLike, type IORedisClientLike, type RedisStoreOptions } from './client.js';
+export { RedisSeenStore } from './seen.js';
+export { RedisDeduplicator, type RedisDeduplicatorOptions } from './deduplicator.js';
