@@ -10,8 +10,9 @@ import helmet from 'helmet';
 import passport from 'passport';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
-import { SignedStateStore, Strategy as WeChatStrategy, WeChatAPIError, WeChatConfigError, WeChatTransportError, type StateStore, type WeChatAuthenticateOptions, type WeChatFailureInfo, type WeChatProfile } from 'passport-wechat-oauth2';
+import { SessionStateStore, SignedStateStore, Strategy as WeChatStrategy, type CallbackDeduplicator, type SeenStore, WeChatAPIError, WeChatConfigError, WeChatTransportError, type StateStore, type WeChatAuthenticateOptions, type WeChatFailureInfo, type WeChatProfile } from 'passport-wechat-oauth2';
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
+import { RedisDeduplicator, RedisSeenStore } from 'passport-wechat-oauth2/redis';
 import type { AppConfig, AppCredentials } from './config';
 import { safeReturnTo } from './return-to';
 import { errorPage, failurePage, homePage, profilePage, toFailureReason, type AppUser, type FailureReason, type SiteInfo } from './views';
@@ -156,10 +157,14 @@ export function makeErrorHandler(deps: { logger: Logger; redact?: (text: string)
   };
 }
 
-function stateStoreFor(config: AppConfig): StateStore | undefined {
-  if (config.stateStore.kind !== 'signed') return undefined;
+/**
+ * The state store. With Redis, states are claimed in Redis (`seen`), so of
+ * two instances that load the same session only one redeems the code.
+ */
+function stateStoreFor(config: AppConfig, seen: SeenStore | undefined): StateStore | undefined {
   // No server-side state: an HMAC-signed state plus a browser-binding cookie (the package's SignedStateStore).
-  return new SignedStateStore({ secret: config.stateStore.secret });
+  if (config.stateStore.kind === 'signed') return new SignedStateStore({ secret: config.stateStore.secret, ...(seen ? { seen } : {}) });
+  return seen ? new SessionStateStore({ seen }) : undefined;
 }
 
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<ExampleApp> {
@@ -217,6 +222,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
     // ---- Session store: Redis when REDIS_URL is set, else memory (dev).
     let store: session.Store | undefined;
+    // With Redis, WeChat's duplicate callbacks are coordinated across instances too.
+    let coordination: { seen: SeenStore; deduplicator: CallbackDeduplicator } | undefined;
     if (config.session.redisURL) {
       const client = createClient({ url: config.session.redisURL });
       client.on('error', (err: unknown) => logger.error(`Redis: ${redact(errorSummary(err))}`));
@@ -225,11 +232,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         if (client.isOpen) await client.close();
       });
       store = new RedisStore({ client, prefix: 'wechat-example:sess:' });
+      coordination = {
+        seen: new RedisSeenStore(client, { prefix: 'wechat-example:' }),
+        // Seals the token response and profile a duplicate on another instance logs in with; key derived for this purpose.
+        deduplicator: new RedisDeduplicator(client, { prefix: 'wechat-example:', secret: config.session.secret }),
+      };
     }
 
     // ---- Passport and the strategy (a private Passport instance: several apps may live in one process).
     const authenticator = new passport.Passport();
-    const stateStore = stateStoreFor(config);
+    const stateStore = stateStoreFor(config, coordination?.seen);
     const strategy = new WeChatStrategy(
       {
         client: 'auto',
@@ -241,6 +253,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         ...(wechat.qrconnectURL ? { qrconnectURL: wechat.qrconnectURL } : {}),
         ...(wechat.apiBaseURL ? { apiBaseURL: wechat.apiBaseURL } : {}),
         ...(stateStore ? { store: stateStore } : {}),
+        ...(coordination ? { deduplicator: coordination.deduplicator } : {}),
         proxy: config.trustProxy,
       },
       (_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: (err: unknown, user?: Express.User) => void) => {

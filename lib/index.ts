@@ -1,13 +1,14 @@
 import { Strategy } from './strategy.js';
 
 export { Strategy, Strategy as WeChatStrategy, DEFAULT_AUTHORIZATION_URL, DEFAULT_QRCONNECT_URL } from './strategy.js';
-export { WeChatAPIError, WeChatTransportError, WeChatConfigError, CODE_ERRCODES, INVALID_TOKEN_ERRCODES } from './errors.js';
+export { WeChatAPIError, WeChatTransportError, WeChatConfigError, WeChatStoreError, CODE_ERRCODES, INVALID_TOKEN_ERRCODES } from './errors.js';
 export { parseProfile, type ParseProfileContext } from './profile.js';
 export { WeChatOAuth2 } from './oauth2.js';
 export { WeChatHttpClient, DEFAULT_API_BASE_URLS, type WeChatHttpClientOptions } from './http.js';
 export { SessionStateStore, type SessionStateStoreOptions } from './state/session.js';
 export { SignedStateStore, type SignedStateStoreOptions } from './state/signed.js';
 export { MemorySeenStore, type SeenStore } from './state/seen.js';
+export { MemoryDeduplicator, dedupeKey, type CallbackDeduplicator, type CallbackOutcome, type DedupeTicket, type MemoryDeduplicatorOptions } from './dedupe.js';
 export type { WeChatStateStore, StateMeta } from './state/types.js';
 export type * from './types.js';
 export default Strategy;
