@@ -116,6 +116,17 @@ export class Browser {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
+  /**
+   * This browser as it is now, to send a request whose answer must not reach
+   * `this`: the tab of a navigation that gets cancelled keeps the cookies it
+   * had before (the cancelled answer's Set-Cookie never lands).
+   */
+  fork(): Browser {
+    const copy = new Browser(this.userAgent);
+    for (const [name, value] of this.cookies) copy.cookies.set(name, value);
+    return copy;
+  }
+
   /** Who this browser's session is logged in as on `appURL` (its `/me`), or null. */
   async me(appURL: string): Promise<{ openid: string; nickname?: string } | null> {
     const res = await this.get(`${appURL}/me`);

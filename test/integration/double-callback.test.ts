@@ -1,10 +1,13 @@
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
-import { SignedStateStore } from '../../lib';
+import { MemoryDeduplicator, SignedStateStore } from '../../lib';
 import { Browser, startLoginApp, tokenExchanges } from '../helpers/login-app';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let mock: MockWeChat;
 beforeAll(async () => {
-  mock = await createMockWeChat();
+  // 'slow' answers hold a token exchange in flight for 600 ms.
+  mock = await createMockWeChat({ slowMs: 600 });
 });
 afterAll(() => mock.close());
 beforeEach(() => {
@@ -46,6 +49,35 @@ describe.each(STORES)("WeChat's double callback with %s", (_name, makeStore) => 
     expect(await tokenExchanges(mock)).toBe(1);
   });
 
+  describe('a duplicate that carries the pre-login cookie (its first navigation was cancelled, so the first answer never landed)', () => {
+    it('sent 1 ms after the first finished: ends logged in as the same user, with one token exchange', async () => {
+      const browser = new Browser();
+      const callback = await browser.callbackURL(app.url);
+      const cancelledTab = browser.fork();
+      expect((await browser.get(callback)).status).toBe(200);
+      await sleep(1);
+      const duplicate = await cancelledTab.get(callback);
+      expect(duplicate.status).toBe(200);
+      expect(((await duplicate.json()) as { user: { openid: string } }).user.openid).toBe(mock.openidOf('mp', 'alice'));
+      expect((await cancelledTab.me(app.url))?.openid).toBe(mock.openidOf('mp', 'alice'));
+      expect(await tokenExchanges(mock)).toBe(1);
+    });
+
+    it('sent while the first is still exchanging the code: joins it, with one token exchange', async () => {
+      mock.setFault('/sns/oauth2/access_token', 'slow', 1);
+      const browser = new Browser();
+      const callback = await browser.callbackURL(app.url);
+      const cancelledTab = browser.fork();
+      const first = browser.get(callback);
+      await sleep(100);
+      const duplicate = await cancelledTab.get(callback);
+      expect(duplicate.status).toBe(200);
+      expect((await first).status).toBe(200);
+      expect((await cancelledTab.me(app.url))?.openid).toBe(mock.openidOf('mp', 'alice'));
+      expect(await tokenExchanges(mock)).toBe(1);
+    });
+  });
+
   it('the same callback URL replayed from another browser (no cookies) logs nobody in', async () => {
     const browser = new Browser();
     const callback = await browser.callbackURL(app.url);
@@ -81,6 +113,36 @@ describe('a second code for the same state (session store)', () => {
       const second = await browser.get(url.toString());
       expect(second.status).toBe(200);
       expect((await browser.me(app.url))?.openid).toBe(mock.openidOf('mp', 'alice'));
+      expect(await tokenExchanges(mock)).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('junk callbacks and the duplicate memory', () => {
+  // The bound is 8 here instead of the default 10,000, so that a flood of 40
+  // requests (instead of 10,001) finishes while the real login is still in
+  // flight: the rule under test is the same at any size.
+  it('a flood of junk callbacks larger than the memory bound (no cookie, or cookies and a forged state) does not evict a login in flight', async () => {
+    const app = await startLoginApp(mock, { strategy: { deduplicator: new MemoryDeduplicator({ maxEntries: 8 }) } });
+    try {
+      mock.setFault('/sns/oauth2/access_token', 'slow', 1);
+      const browser = new Browser();
+      const callback = await browser.callbackURL(app.url);
+      const cancelledTab = browser.fork();
+      const first = browser.get(callback);
+      const junk = Array.from({ length: 40 }, async (_, i) => {
+        const url = new URL(callback);
+        url.searchParams.set('code', `JUNK${i}`.padEnd(32, 'x'));
+        url.searchParams.set('state', `m${String(i).padStart(31, 'J')}`);
+        const res = await fetch(url, { redirect: 'manual', headers: i % 2 ? { cookie: `connect.sid=junk${i}` } : {} });
+        return res.status;
+      });
+      expect(await Promise.all(junk)).toEqual(Array(40).fill(401));
+      const duplicate = await cancelledTab.get(callback);
+      expect(duplicate.status).toBe(200);
+      expect((await first).status).toBe(200);
       expect(await tokenExchanges(mock)).toBe(1);
     } finally {
       await app.close();
