@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Where the gap between this strategy and the floor comes from, measured side
-// by side: `node bench/decompose.js [rounds] [logins per round]` (as root, like
-// the bench). Three contestants take turns (A B C, then C B A, ...) on
+// by side: `node bench/decompose.js [rounds] [logins per round] [--build]` (as
+// root, like the bench). Three contestants take turns (A B C, then C B A, ...) on
 // snsapi_userinfo callbacks at c50 against the TLS emulator:
 //   floor                    the benchmark's floor
 //   floor + Passport         the floor's GETs, user logged in with req.login()
@@ -16,9 +16,13 @@ const processes = require('./processes');
 const { Driver } = require('./driver');
 const stats = require('./stats');
 const { installSafetyNet, startTlsEmulator, startContestant, cpuMs } = require('./harness');
+const { makeSnapshot } = require('./snapshot');
 
-const ROUNDS = Number(process.argv[2] || 10);
-const N = Number(process.argv[3] || 1000);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const ROUNDS = Number(positional[0] || 10);
+const N = Number(positional[1] || 1000);
+// --build: compile lib/ into the run's snapshot instead of copying dist/cjs (see snapshot.js).
+const BUILD = process.argv.includes('--build');
 const CONCURRENCY = 50;
 const CONTESTANTS = [
   ['floor', 'contestants/floor.js'],
@@ -29,6 +33,8 @@ const CONTESTANTS = [
 installSafetyNet('decompose', 20 * 60 * 1000);
 
 async function main() {
+  const snap = makeSnapshot({ build: BUILD, log: (m) => console.log(`[decompose] ${m}`) });
+  console.log(`[decompose] package: ${snap.source} at commit ${snap.commit}${snap.libDirty ? ' (lib/ had uncommitted changes)' : ''}`);
   const emulator = await startTlsEmulator({ logName: 'decompose-emulator' });
   const app = emulator.info.apps.mp;
   const contestants = [];
