@@ -18,15 +18,19 @@ export const REDIS_BIN = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'
 
 export interface ThrowawayRedis {
   url: string;
+  port: number;
   stop(): void;
+  /** Settles once the server process has exited (after stop()). */
+  exited: Promise<void>;
 }
 
-/** A redis-server on a free port with no persistence, answering within 5 s. */
-export async function startRedis(): Promise<ThrowawayRedis> {
+/** A redis-server on a free port (or `port`, to restart one) with no persistence, answering within 5 s. */
+export async function startRedis(requestedPort?: number): Promise<ThrowawayRedis> {
   if (!REDIS_BIN) throw new Error('redis-server is not installed: apt-get install -y --no-install-recommends redis-server');
-  const port = await freePort();
+  const port = requestedPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'test-redis-'));
   const redis = spawn(REDIS_BIN, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => redis.once('exit', () => resolve()));
   const stop = (): void => {
     redis.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -38,7 +42,7 @@ export async function startRedis(): Promise<ThrowawayRedis> {
       socket.once('connect', () => (socket.destroy(), resolve(true)));
       socket.once('error', () => resolve(false));
     });
-    if (up) return { url: `redis://127.0.0.1:${port}`, stop };
+    if (up) return { url: `redis://127.0.0.1:${port}`, port, stop, exited };
     if (Date.now() > deadline) {
       stop();
       throw new Error('redis-server did not start within 5 s');

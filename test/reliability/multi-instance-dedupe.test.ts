@@ -1,0 +1,236 @@
+/**
+ * WeChat's double callback behind a round-robin load balancer (no sticky
+ * sessions): the duplicate lands on another instance. Sessions, state claims
+ * and the duplicate coordination live in a real Redis (redis-server from
+ * apt, on a free port), reached through node-redis and through ioredis.
+ *
+ * The duplicates carry what a real browser sends: the pre-login cookie, since
+ * the first navigation was cancelled before its answer (and Set-Cookie)
+ * arrived.
+ *
+ * Needs redis-server; skipped with a notice when it is missing, unless
+ * REQUIRE_REDIS=1.
+ */
+import { createClient, type RedisClientType } from 'redis';
+import IORedis from 'ioredis';
+import { RedisStore } from 'connect-redis';
+import { SessionStateStore, SignedStateStore, type StateStore } from '../../lib';
+import { RedisDeduplicator, RedisSeenStore, type RedisClientLike } from '../../lib/redis';
+import { createMockWeChat, type MockWeChat } from '../../lib/testing';
+import { startBalancer, type Balancer } from '../helpers/balancer';
+import { Browser, startLoginApp, tokenExchanges, type LoginApp } from '../helpers/login-app';
+import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+
+const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
+const DEDUPE_SECRET = 'dedupe-secret-for-tests-0123456789abcdef';
+const STATE_SECRET = 'state-secret-for-tests-0123456789abcdef';
+
+if (!REDIS_BIN && !REQUIRE_REDIS) {
+  console.warn('multi-instance-dedupe: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping. Set REQUIRE_REDIS=1 to make this a failure.');
+}
+const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
+
+type ClientKind = 'node-redis' | 'ioredis';
+type StoreKind = 'session' | 'signed';
+
+interface Connection {
+  client: RedisClientLike;
+  ready(): boolean;
+  quit(): Promise<unknown>;
+}
+
+async function connect(kind: ClientKind, url: string): Promise<Connection> {
+  if (kind === 'ioredis') {
+    const client = new IORedis(url, { lazyConnect: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    return { client, ready: () => client.status === 'ready', quit: () => client.quit().catch(() => undefined) };
+  }
+  const client = createClient({ url }) as RedisClientType;
+  client.on('error', () => undefined);
+  await client.connect();
+  return { client, ready: () => client.isReady, quit: () => client.quit().catch(() => undefined) };
+}
+
+function stateStore(kind: StoreKind, seen: RedisSeenStore): StateStore {
+  return kind === 'signed' ? new SignedStateStore({ secret: STATE_SECRET, seen }) : new SessionStateStore({ seen });
+}
+
+let mock: MockWeChat;
+beforeAll(async () => {
+  // 'slow' answers hold a token exchange in flight for 400 ms.
+  mock = await createMockWeChat({ slowMs: 400 });
+});
+afterAll(() => mock?.close());
+beforeEach(() => {
+  mock.reset();
+  mock.setAutoConsent({ user: 'alice', decision: 'allow' });
+});
+
+maybe.each([
+  ['node-redis', 'session', 2],
+  ['node-redis', 'signed', 2],
+  ['ioredis', 'session', 2],
+  ['ioredis', 'signed', 3],
+  ['node-redis', 'session', 3],
+] as Array<[ClientKind, StoreKind, number]>)('%s, the %s state store, %i instances behind a round-robin balancer', (clientKind, storeKind, count) => {
+  let redis: ThrowawayRedis;
+  const connections: Connection[] = [];
+  const apps: LoginApp[] = [];
+  let balancer: Balancer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    for (let i = 0; i < count; i++) {
+      const sessions = await connect('node-redis', redis.url);
+      const coordination = await connect(clientKind, redis.url);
+      connections.push(sessions, coordination);
+      const seen = new RedisSeenStore(coordination.client);
+      apps.push(
+        await startLoginApp(mock, {
+          sessionStore: new RedisStore({ client: sessions.client as RedisClientType, prefix: 'sess:' }),
+          store: stateStore(storeKind, seen),
+          strategy: { deduplicator: new RedisDeduplicator(coordination.client, { secret: DEDUPE_SECRET }) },
+        }),
+      );
+    }
+    balancer = await startBalancer(apps.map((a) => a.url));
+  });
+
+  afterAll(async () => {
+    await balancer?.close();
+    for (const app of apps) await app.close();
+    for (const c of connections) await c.quit();
+    redis?.stop();
+  });
+
+  const alice = () => mock.openidOf('mp', 'alice');
+  const openidOf = async (res: Response) => ((await res.json()) as { user?: { openid: string } }).user?.openid;
+
+  it('concurrent duplicates with the pre-login cookie, on different instances: both log in as the same user, one token exchange', async () => {
+    mock.setFault('/sns/oauth2/access_token', 'slow', 1);
+    const browser = new Browser();
+    const callback = await browser.callbackURL(balancer.url);
+    const cancelledTab = browser.fork();
+    const [first, duplicate] = await Promise.all([browser.get(callback), cancelledTab.get(callback)]);
+    expect([first.status, duplicate.status]).toEqual([200, 200]);
+    expect(await openidOf(first)).toBe(alice());
+    expect(await openidOf(duplicate)).toBe(alice());
+    expect(await tokenExchanges(mock)).toBe(1);
+    // The tab whose answer landed last is logged in, on every instance.
+    for (let i = 0; i < count; i++) expect((await cancelledTab.me(balancer.url))?.openid).toBe(alice());
+  });
+
+  it('a back-to-back duplicate with the pre-login cookie, on another instance: logs in as the same user, one token exchange', async () => {
+    const browser = new Browser();
+    const callback = await browser.callbackURL(balancer.url);
+    const cancelledTab = browser.fork();
+    expect((await browser.get(callback)).status).toBe(200);
+    const duplicate = await cancelledTab.get(callback);
+    expect(duplicate.status).toBe(200);
+    expect(await openidOf(duplicate)).toBe(alice());
+    expect(await tokenExchanges(mock)).toBe(1);
+    for (let i = 0; i < count; i++) expect((await cancelledTab.me(balancer.url))?.openid).toBe(alice());
+  });
+
+  it('a browser that got both answers stays logged in, whichever lands last', async () => {
+    const browser = new Browser();
+    const callback = await browser.callbackURL(balancer.url);
+    await Promise.all([browser.get(callback), browser.get(callback)]);
+    for (let i = 0; i < count; i++) expect((await browser.me(balancer.url))?.openid).toBe(alice());
+  });
+
+  it('a stranger replaying the callback URL (no cookie, or its own cookies) is never logged in', async () => {
+    const browser = new Browser();
+    const callback = await browser.callbackURL(balancer.url);
+    const withoutCookies = new Browser();
+    const withOwnCookies = new Browser();
+    await withOwnCookies.callbackURL(balancer.url); // its own session and login nonce
+    const [own, none, stranger] = await Promise.all([browser.get(callback), withoutCookies.get(callback), withOwnCookies.get(callback)]);
+    expect(own.status).toBe(200);
+    expect([none.status, stranger.status]).toEqual([401, 401]);
+    expect(await withoutCookies.me(balancer.url)).toBeNull();
+    expect(await withOwnCookies.me(balancer.url)).toBeNull();
+    expect(await tokenExchanges(mock)).toBe(1);
+  });
+
+  it('each of 12 double-callback logins redeems its code exactly once', async () => {
+    const logins = Array.from({ length: 12 }, async () => {
+      const browser = new Browser();
+      const callback = await browser.callbackURL(balancer.url);
+      const cancelledTab = browser.fork();
+      const answers = await Promise.all([browser.get(callback), cancelledTab.get(callback)]);
+      return answers.map((a) => a.status);
+    });
+    for (const statuses of await Promise.all(logins)) expect(statuses).toEqual([200, 200]);
+    expect(await tokenExchanges(mock)).toBe(12);
+  });
+});
+
+maybe('Redis stopped in the middle of a run (SignedStateStore, two instances)', () => {
+  let redis: ThrowawayRedis;
+  const connections: Connection[] = [];
+  const apps: LoginApp[] = [];
+  let balancer: Balancer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    for (const kind of ['node-redis', 'ioredis'] as const) {
+      const connection = await connect(kind, redis.url);
+      connections.push(connection);
+      const options = { commandTimeout: 500 };
+      apps.push(
+        await startLoginApp(mock, {
+          store: new SignedStateStore({ secret: STATE_SECRET, seen: new RedisSeenStore(connection.client, options) }),
+          strategy: { deduplicator: new RedisDeduplicator(connection.client, { ...options, secret: DEDUPE_SECRET }) },
+        }),
+      );
+    }
+    balancer = await startBalancer(apps.map((a) => a.url));
+  });
+
+  afterAll(async () => {
+    await balancer?.close();
+    for (const app of apps) await app.close();
+    for (const c of connections) await c.quit();
+    redis?.stop();
+  });
+
+  const openidOf = async (res: Response) => ((await res.json()) as { user?: { openid: string } }).user?.openid;
+
+  it('callbacks end with a WeChatStoreError naming Redis within the timeout, log nobody in, and logins work again after a restart', async () => {
+    const before = new Browser();
+    expect((await before.get(await before.callbackURL(balancer.url))).status).toBe(200);
+
+    redis.stop();
+    await redis.exited;
+    for (const app of apps) app.errors.length = 0;
+    for (let i = 0; i < 2; i++) {
+      const browser = new Browser();
+      const callback = await browser.callbackURL(balancer.url);
+      const started = Date.now();
+      const res = await browser.get(callback);
+      const elapsed = Date.now() - started;
+      const body = (await res.json()) as { error?: string; name?: string };
+      expect(res.status).toBe(500);
+      expect(body.name).toBe('WeChatStoreError');
+      expect(body.error).toMatch(/Redis/);
+      expect(elapsed).toBeLessThan(3000);
+      // Memory sessions per instance: ask both.
+      expect(await browser.me(balancer.url)).toBeNull();
+      expect(await browser.me(balancer.url)).toBeNull();
+    }
+    expect(await tokenExchanges(mock)).toBe(1);
+
+    redis = await startRedis(redis.port);
+    // The clients reconnect on their own (their own backoff); then a new login works.
+    const deadline = Date.now() + 20_000;
+    while (!connections.every((c) => c.ready()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(connections.every((c) => c.ready())).toBe(true);
+    const after = new Browser();
+    const res = await after.get(await after.callbackURL(balancer.url));
+    expect(res.status).toBe(200);
+    expect(await openidOf(res)).toBe(mock.openidOf('mp', 'alice'));
+    expect(await tokenExchanges(mock)).toBe(2);
+  }, 60_000);
+});
