@@ -100,16 +100,21 @@ export class Strategy extends OAuth2Strategy {
   private readonly shared: this = this;
 
   // Overload order matters: TypeScript fixes an untyped arrow's parameter
-  // types from the first overload it is checked against, so the two common
-  // forms (distinguished by `passReqToCallback`) come first and get full
-  // contextual types; the `params` forms need annotated parameters
-  // (style-anchors.md §4.6).
+  // types from the first overload it is checked against, so the common forms
+  // come first and get full contextual types; the `params` forms need
+  // annotated parameters (style-anchors.md §4.6). `(verify)` alone is what
+  // NestJS's `PassportStrategy` mixin makes of `super()`: options from env.
+  // Seven overloads at most: @nestjs/passport's AllConstructorParameters
+  // reads no more than seven.
   constructor();
+  constructor(verify: VerifyFunction);
+  constructor(verify: VerifyFunctionWithParams);
   constructor(options: WeChatStrategyOptions, verify?: VerifyFunction);
   constructor(options: WeChatStrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
   constructor(options: WeChatStrategyOptions, verify: VerifyFunctionWithParams);
   constructor(options: WeChatStrategyOptionsWithRequest, verify: VerifyFunctionWithRequestAndParams);
-  constructor(options: WeChatStrategyOptionsBase & { passReqToCallback?: boolean } = {}, verify?: AnyVerify) {
+  constructor(optionsOrVerify?: WeChatStrategyOptionsBase | WeChatStrategyOptionsWithRequest | AnyVerify, maybeVerify?: AnyVerify) {
+    const { options, verify } = constructorArguments(optionsOrVerify, maybeVerify);
     const config = resolveConfig(options);
     const stateStore = options.store ?? (options.state === false ? undefined : new SessionStateStore());
     const primary = config.credentials[config.primaryClient] as Credentials;
@@ -512,6 +517,31 @@ interface ResolvedConfig {
   http: WeChatHttpClient;
 }
 
+type ConstructorOptions = WeChatStrategyOptionsBase & { passReqToCallback?: boolean | undefined };
+
+/**
+ * Sorts out the constructor forms: `()`, `(verify)`, `(options)` and
+ * `(options, verify)`. A function is never read as options, so `super()` in
+ * a NestJS `PassportStrategy` mixin (which appends its `validate` callback)
+ * reads env and runs `validate`, and `name` never comes from a function.
+ */
+function constructorArguments(first: unknown, second: unknown): { options: ConstructorOptions; verify?: AnyVerify } {
+  if (typeof first === 'function') {
+    if (second !== undefined) {
+      throw new TypeError('WeChatStrategy: pass (options, verify) or (verify) alone, not two functions; options is an object such as { appID, appSecret, callbackURL }');
+    }
+    return { options: {}, verify: first as AnyVerify };
+  }
+  if (first !== undefined && first !== null && typeof first !== 'object') {
+    throw new TypeError(`WeChatStrategy: options must be an object such as { appID, appSecret, callbackURL }, not ${typeof first}`);
+  }
+  if (second !== undefined && second !== null && typeof second !== 'function') {
+    throw new TypeError(`WeChatStrategy: verify must be a function, not ${typeof second}`);
+  }
+  const options = (first ?? {}) as ConstructorOptions;
+  return second ? { options, verify: second as AnyVerify } : { options };
+}
+
 /** Options, then environment variables; missing credentials are a TypeError naming both. */
 function resolveConfig(options: WeChatStrategyOptionsBase): ResolvedConfig {
   const env = process.env;
@@ -520,7 +550,8 @@ function resolveConfig(options: WeChatStrategyOptionsBase): ResolvedConfig {
     throw new TypeError(`WeChatStrategy: client must be 'mp', 'web' or 'auto', not ${JSON.stringify(client)}`);
   }
   const top = { appID: options.appID ?? env.WECHAT_APP_ID, appSecret: options.appSecret ?? env.WECHAT_APP_SECRET };
-  const webOption = options.web ?? { appID: env.WECHAT_WEB_APP_ID, appSecret: env.WECHAT_WEB_APP_SECRET };
+  // Per field, like the top level: `appID: process.env.X` that is unset still falls back to env.
+  const webOption = { appID: options.web?.appID ?? env.WECHAT_WEB_APP_ID, appSecret: options.web?.appSecret ?? env.WECHAT_WEB_APP_SECRET };
   // With client 'web' alone, top-level credentials may be the website app's.
   const web = webOption.appID || client !== 'web' ? webOption : top;
   const credentials: Partial<Record<WeChatClient, Credentials>> = {};
@@ -542,11 +573,21 @@ function resolveConfig(options: WeChatStrategyOptionsBase): ResolvedConfig {
     client,
     primaryClient: credentials.mp && client !== 'web' ? 'mp' : 'web',
     credentials,
-    authorizeURL: { mp: options.authorizationURL ?? DEFAULT_AUTHORIZATION_URL, web: options.qrconnectURL ?? DEFAULT_QRCONNECT_URL },
+    // The URL variables let an env-only setup (NestJS `super()`) point at an emulator such as `wechat-mock`.
+    authorizeURL: {
+      mp: options.authorizationURL ?? (env.WECHAT_AUTHORIZATION_URL || DEFAULT_AUTHORIZATION_URL),
+      web: options.qrconnectURL ?? (env.WECHAT_QRCONNECT_URL || DEFAULT_QRCONNECT_URL),
+    },
     scopes,
     callbackURL: options.callbackURL ?? env.WECHAT_CALLBACK_URL,
-    http: new WeChatHttpClient({ apiBaseURL: options.apiBaseURL, timeout: options.timeout, httpClient: options.httpClient }),
+    http: new WeChatHttpClient({ apiBaseURL: options.apiBaseURL ?? envList(env.WECHAT_API_BASE_URL), timeout: options.timeout, httpClient: options.httpClient }),
   };
+}
+
+/** `WECHAT_API_BASE_URL`: one base, or a comma-separated failover list; unset or blank is none. */
+function envList(value: string | undefined): string[] | undefined {
+  const list = (value ?? '').split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+  return list.length > 0 ? list : undefined;
 }
 
 function requireCredentials(c: { appID?: string; appSecret?: string }, idOption: string, secretOption: string, idVar: string, secretVar: string): Credentials {

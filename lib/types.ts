@@ -100,10 +100,12 @@ export type VerifyFunctionWithRequestAndParams = (
 
 /** Credentials of the Open Platform website app used for QR login. */
 export interface WeChatWebAppOptions {
-  appID: string;
-  appSecret: string;
+  /** Env `WECHAT_WEB_APP_ID` when absent. */
+  appID?: string | undefined;
+  /** Env `WECHAT_WEB_APP_SECRET` when absent. Never logged. */
+  appSecret?: string | undefined;
   /** Defaults to `snsapi_login`, the only scope website apps have. */
-  scope?: 'snsapi_login';
+  scope?: 'snsapi_login' | undefined;
 }
 
 /** A state store: passport-oauth2's interface, or the 4-argument form that gets app state and metadata (SignedStateStore). */
@@ -111,55 +113,55 @@ export type StateStore = OAuth2Strategy.StateStore | WeChatStateStore;
 
 export interface WeChatStrategyOptionsBase {
   /** Official Account appid (env `WECHAT_APP_ID`). With `client: 'web'` this may be the website app's. */
-  appID?: string;
+  appID?: string | undefined;
   /** Official Account secret (env `WECHAT_APP_SECRET`). Never logged. */
-  appSecret?: string;
+  appSecret?: string | undefined;
   /** Absolute, or relative to the request URL (honouring `proxy`). Env `WECHAT_CALLBACK_URL`. */
-  callbackURL?: string;
+  callbackURL?: string | undefined;
   /** Default `'mp'`. */
-  client?: WeChatClientOption;
+  client?: WeChatClientOption | undefined;
   /** Default `snsapi_userinfo` for mp, `snsapi_login` for web. */
-  scope?: WeChatScope | WeChatScope[];
+  scope?: WeChatScope | WeChatScope[] | undefined;
   /** Website app credentials (env `WECHAT_WEB_APP_ID` / `WECHAT_WEB_APP_SECRET`). */
-  web?: WeChatWebAppOptions;
+  web?: WeChatWebAppOptions | undefined;
   /** `/sns/userinfo` language, default `zh_CN`. */
-  lang?: WeChatLang;
+  lang?: WeChatLang | undefined;
   /** Default `true`: a one-time state bound to the session, as in passport-oauth2. */
-  state?: boolean;
+  state?: boolean | undefined;
   /** A custom state store (e.g. {@link SignedStateStore}); overrides `state`. */
-  store?: StateStore;
+  store?: StateStore | undefined;
   /**
    * Where WeChat's duplicate callbacks meet (default: a `MemoryDeduplicator`
    * in this process). Behind a load balancer, pass one every instance shares:
    * `new RedisDeduplicator(redis, { secret })` from `passport-wechat-oauth2/redis`.
    */
-  deduplicator?: CallbackDeduplicator;
+  deduplicator?: CallbackDeduplicator | undefined;
   /** Trust `X-Forwarded-*` when resolving a relative callbackURL. */
-  proxy?: boolean;
+  proxy?: boolean | undefined;
   /** Skip `/sns/userinfo` (the profile is then built from the token response). */
-  skipUserProfile?: boolean | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void) | (() => boolean);
+  skipUserProfile?: boolean | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void) | (() => boolean) | undefined;
   /** Snapshot-page virtual users (`is_snapshotuser: 1`): `'fail'` (default) or `'allow'`. */
-  snapshotUsers?: 'fail' | 'allow';
+  snapshotUsers?: 'fail' | 'allow' | undefined;
   /** Append `connect_redirect=1` (default `true`): stops WeChat's double callback with two codes. */
-  connectRedirect?: boolean;
+  connectRedirect?: boolean | undefined;
   /** Append `forcePopup=true` (mp): ask for consent even where WeChat would authorize silently. */
-  forcePopup?: boolean;
+  forcePopup?: boolean | undefined;
   /** Default `https://open.weixin.qq.com/connect/oauth2/authorize`. */
-  authorizationURL?: string;
+  authorizationURL?: string | undefined;
   /** Default `https://open.weixin.qq.com/connect/qrconnect`. */
-  qrconnectURL?: string;
+  qrconnectURL?: string | undefined;
   /** One base or an ordered failover list. Default `['https://api.weixin.qq.com', 'https://api2.weixin.qq.com']`. */
-  apiBaseURL?: string | readonly string[];
+  apiBaseURL?: string | readonly string[] | undefined;
   /** Per-request timeout in ms, default 5000. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** An axios instance for proxies and interceptors. */
-  httpClient?: AxiosInstance;
+  httpClient?: AxiosInstance | undefined;
   /** Strategy name, default `'wechat'`. */
-  name?: string;
+  name?: string | undefined;
 }
 
 export interface WeChatStrategyOptions extends WeChatStrategyOptionsBase {
-  passReqToCallback?: false;
+  passReqToCallback?: false | undefined;
 }
 
 export interface WeChatStrategyOptionsWithRequest extends WeChatStrategyOptionsBase {
