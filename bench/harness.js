@@ -25,28 +25,30 @@ function installSafetyNet(tag, timeoutMs) {
   timer.unref();
 }
 
-// Certificates made now, and the emulator serving HTTPS with them on 127.0.0.1:443.
-async function startTlsEmulator({ logName = 'emulator' } = {}) {
+// Certificates made now, and the emulator serving HTTPS with them on
+// 127.0.0.1:443 (or on `port`, behind the --rtt relay that then holds 443).
+async function startTlsEmulator({ logName = 'emulator', port = 443 } = {}) {
   const certs = generateCerts(path.join(TMP, 'certs'));
   const { child, info } = await processes.startChild({
     script: path.join(BENCH, 'emulator.js'),
     cwd: BENCH,
-    env: { BENCH_EMULATOR: JSON.stringify({ keyFile: certs.keyFile, certFile: certs.certFile, port: 443, host: '127.0.0.1' }) },
+    env: { BENCH_EMULATOR: JSON.stringify({ keyFile: certs.keyFile, certFile: certs.certFile, port, host: '127.0.0.1' }) },
     logFile: path.join(TMP, 'logs', `${logName}.log`),
-    label: 'WeChat emulator (127.0.0.1:443)',
+    label: `WeChat emulator (127.0.0.1:${port})`,
   });
-  return { certs, ca: fs.readFileSync(certs.caFile), child, info: info.info };
+  return { certs, ca: fs.readFileSync(certs.caFile), child, info: info.info, port: Number(new URL(info.info.url).port) || 443 };
 }
 
 // A contestant app (bench/contestants/…) resolving *.weixin.qq.com to 127.0.0.1 and trusting the bench CA.
-async function startContestant({ script, certs, app, scope, logName, label, nodeArgs = [] }) {
+// `extra` joins the contestant's BENCH_CONTESTANT config (the Redis contestant's redisURL).
+async function startContestant({ script, certs, app, scope, logName, label, nodeArgs = [], extra = {} }) {
   const { child, info } = await processes.startChild({
     script: path.join(BENCH, script),
     nodeArgs: ['--require', path.join(BENCH, 'preload-hosts.js'), ...nodeArgs],
     cwd: BENCH,
     env: {
       NODE_EXTRA_CA_CERTS: certs.caFile,
-      BENCH_CONTESTANT: JSON.stringify({ appID: app.appID, appSecret: app.appSecret, scope }),
+      BENCH_CONTESTANT: JSON.stringify({ appID: app.appID, appSecret: app.appSecret, scope, ...extra }),
     },
     logFile: path.join(TMP, 'logs', `${logName}.log`),
     label,

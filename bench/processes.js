@@ -59,6 +59,18 @@ function startChild({ script, nodeArgs = [], env, logFile, cwd, timeoutMs = 3000
   });
 }
 
+// Spawns a non-node program (redis-server) tracked like the others, so every
+// exit path of the bench kills it too. Output goes to logFile.
+function spawnTracked(command, args, { logFile }) {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = fs.openSync(logFile, 'w');
+  const child = spawn(command, args, { stdio: ['ignore', log, log], env: cleanEnv({}) });
+  fs.closeSync(log);
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
 // Request/response over a child's IPC channel ({ type, id } -> same id back).
 let nextId = 1;
 function ask(child, type, timeoutMs = 10000) {
@@ -94,4 +106,4 @@ function killAllNow() {
   children.clear();
 }
 
-module.exports = { startChild, ask, stop, killAllNow, cleanEnv };
+module.exports = { startChild, spawnTracked, ask, stop, killAllNow, cleanEnv };

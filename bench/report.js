@@ -8,6 +8,13 @@ const { round } = require('./stats');
 const CONTESTANTS = ['passport-wechat-oauth2', 'passport-wechat', 'wechat-oauth', 'floor'];
 const OURS = 'passport-wechat-oauth2';
 const PEERS = ['passport-wechat', 'wechat-oauth'];
+// This package with RedisSeenStore + RedisDeduplicator (callback workloads on loopback only).
+const REDIS_ROW = 'passport-wechat-oauth2-redis';
+const ROWS = [OURS, REDIS_ROW, ...PEERS, 'floor'];
+// Targets at c1 under network delay: p50 within this many RTTs.
+const RTT_TARGET = { userinfo: 2.3, base: 1.3 };
+const FLOOR_P50_TARGET = 1.1;
+const isNetworkPoint = (point) => /-rtt\d/.test(point);
 
 function fmt(x, digits = 2) {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
@@ -15,11 +22,12 @@ function fmt(x, digits = 2) {
 }
 
 function table(results) {
+  const points = Object.entries(results.workloads).filter(([point]) => !isNetworkPoint(point));
   const head = '| workload | contestant | logins/s | p50 ms | p99 ms | upstream req/login | new TCP/TLS conn/login | peak RSS MB | × floor | app CPU ms/login | emulator CPU ms/login |';
   const sep = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   const rows = [head, sep];
-  for (const [point, byContestant] of Object.entries(results.workloads)) {
-    for (const name of CONTESTANTS) {
+  for (const [point, byContestant] of points) {
+    for (const name of ROWS) {
       const m = byContestant[name];
       if (!m) continue;
       const d = (results.details[point] && results.details[point][name]) || {};
@@ -70,6 +78,73 @@ function soakSection(results) {
   return out.join('\n');
 }
 
+// The network-delay rows: latency in ms and in RTTs beside the physical limit.
+function networkTable(results) {
+  const points = Object.keys(results.network || {});
+  if (points.length === 0) return '';
+  const head = '| workload | contestant | p50 ms | p50 × RTT | p99 ms | p99 × RTT | p50 × floor p50 | logins/s | new conn/login | app CPU ms/login |';
+  const rows = [head, '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|'];
+  for (const point of points) {
+    const net = results.network[point];
+    const byContestant = results.workloads[point];
+    const floorP50 = byContestant.floor && byContestant.floor.p50Ms;
+    rows.push(`| ${point} | *physical limit: ${net.roundTrips} round trip${net.roundTrips > 1 ? 's' : ''}* | ${fmt(net.physicalLimitMs)} | ${fmt(net.roundTrips)} | | | | | | |`);
+    for (const name of ROWS) {
+      const m = byContestant[name];
+      if (!m) continue;
+      const d = (results.details[point] && results.details[point][name]) || {};
+      rows.push(`| ${point} | ${name === OURS ? `**${name}**` : name}${d.errors ? ` ⚠ ${d.errors} errors` : ''} | ${fmt(m.p50Ms)} | ${fmt(m.p50Ms / net.rttMs)} | ${fmt(m.p99Ms)} | ${fmt(m.p99Ms / net.rttMs)} | ${fmt(floorP50 ? m.p50Ms / floorP50 : NaN)} | ${fmt(m.loginsPerSec, 0)} | ${fmt(m.newConnectionsPerLogin, 3)} | ${fmt(d.cpuMsPerLogin, 3)} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+function networkSection(results) {
+  const points = Object.keys(results.network || {});
+  if (points.length === 0) return 'Not run.';
+  const rtts = [...new Set(points.map((p) => results.network[p].rttMs))];
+  const eff = rtts.map((rtt) => {
+    const holds = points.filter((p) => results.network[p].rttMs === rtt).map((p) => results.network[p].effectiveRttMs).filter(Number.isFinite);
+    return `${rtt} ms: ${holds.map((h) => fmt(h)).join(' / ')} ms`;
+  });
+  return [
+    'The contestants reach the emulator through a TCP relay (`bench/relay.js`, its own process) on 127.0.0.1:443 that holds '
+    + 'every chunk for RTT/2 in each direction; the emulator sits behind it on another port. TLS passes through unchanged, so '
+    + 'a new connection pays its TCP and TLS round trips as on a real network; the contestants are not changed. The driver\'s '
+    + 'own untimed authorize requests go round the relay. "× RTT" divides by the nominal RTT; the physical limit is the WeChat '
+    + 'calls a login needs once connections are warm (userinfo 2, base 1), each one round trip; "× floor p50" divides by the '
+    + 'floor\'s p50 at the same point. The relay\'s timers run on whole milliseconds; it corrects for that and reports the '
+    + `RTT it actually applied (mean of its holds × 2), per point: ${eff.join('; ')}.`,
+    '',
+    networkTable(results),
+  ].join('\n');
+}
+
+function redisSection(results) {
+  const r = results.redis;
+  if (!r) return 'Not run.';
+  if (r.skipped) return `Not run: ${r.skipped}.`;
+  const rows = ['| workload | Redis commands per login (timed callbacks) | by command | logins/s: memory → Redis | p50 ms: memory → Redis | app CPU ms/login: memory → Redis |', '|---|--:|---|--:|--:|--:|'];
+  for (const [point, byContestant] of Object.entries(results.details)) {
+    const d = byContestant[REDIS_ROW];
+    if (!d) continue;
+    const m = results.workloads[point][REDIS_ROW];
+    const o = results.workloads[point][OURS];
+    const od = byContestant[OURS] || {};
+    const by = Object.entries(d.redisCommands || {}).map(([k, v]) => `${k.toUpperCase()} ${fmt(v / d.logins, 3)}`).join(', ') || 'none';
+    rows.push(`| ${point} | ${fmt(d.redisCommandsPerLogin, 3)} | ${by} | ${fmt(o && o.loginsPerSec, 0)} → ${fmt(m.loginsPerSec, 0)} | ${fmt(o && o.p50Ms)} → ${fmt(m.p50Ms)} | ${fmt(od.cpuMsPerLogin, 3)} → ${fmt(d.cpuMsPerLogin, 3)} |`);
+  }
+  return [
+    `**${REDIS_ROW}** is this package with the Redis coordination a multi-instance deployment uses: \`new SessionStateStore({ seen: new RedisSeenStore(client) })\` `
+    + 'as `store` and `new RedisDeduplicator(client, { secret })` as `deduplicator`, over one node-redis client, against a redis-server the '
+    + 'bench starts on a free 127.0.0.1 port with no persistence (sessions stay in the same MemoryStore as every other contestant, so the '
+    + 'difference to passport-wechat-oauth2 is the coordination alone). Its Redis round trips are counted with `INFO commandstats` '
+    + 'before and after each timed batch (INFO itself left out); every command is one round trip.',
+    '',
+    rows.join('\n'),
+  ].join('\n');
+}
+
 function targets(results) {
   const w = results.workloads;
   const lines = [];
@@ -92,6 +167,20 @@ function targets(results) {
   }
   const conns = ['userinfo', 'base'].flatMap((wl) => ['c1', 'c50'].map((c) => w[`${wl}-${c}`] && w[`${wl}-${c}`][OURS])).filter(Boolean).map((m) => m.newConnectionsPerLogin);
   if (conns.length) check(conns.every((c) => c <= 0.02), `new TLS connections per login ≈ 0 after warm-up (keep-alive): ${conns.map((c) => fmt(c, 3)).join(', ')} (userinfo c1, c50, base c1, c50)`);
+  for (const [point, net] of Object.entries(results.network || {})) {
+    if (net.concurrency !== 1) continue;
+    const byC = results.workloads[point];
+    const ours = byC[OURS];
+    if (!ours) continue;
+    const want = RTT_TARGET[net.workload];
+    const peers = PEERS.filter((p) => byC[p]).map((p) => `${p} ${fmt(byC[p].p50Ms / net.rttMs)}`).join(', ');
+    check(ours.p50Ms <= want * net.rttMs, `${point}: p50 within ${want} RTT: ${fmt(ours.p50Ms / net.rttMs)} RTT (${fmt(ours.p50Ms)} ms; physical limit ${net.roundTrips} RTT; floor ${fmt(byC.floor && byC.floor.p50Ms / net.rttMs)}, ${peers})`);
+    if (byC.floor) check(ours.p50Ms <= FLOOR_P50_TARGET * byC.floor.p50Ms, `${point}: p50 within ${FLOOR_P50_TARGET}× the floor's: ${fmt(ours.p50Ms / byC.floor.p50Ms)}× (${fmt(ours.p50Ms)} vs ${fmt(byC.floor.p50Ms)} ms)`);
+  }
+  const redisPoints = Object.entries(results.details).filter(([, byC]) => byC[REDIS_ROW]);
+  if (redisPoints.length) {
+    check(null, `Redis round trips per login with RedisSeenStore + RedisDeduplicator (reported, no target): ${redisPoints.map(([p, byC]) => `${p} ${fmt(byC[REDIS_ROW].redisCommandsPerLogin, 3)}`).join(', ')}`);
+  }
   if (results.soak) {
     const s = results.soak;
     const f = results.soakFloor;
@@ -100,7 +189,7 @@ function targets(results) {
       + `${fmt(s.heapAt2000MB, 1)} → ${fmt(s.heapAtEndMB, 1)} MB`
       + (f ? ` (floor, same soak: ${fmt(f.rssAt2000MB, 1)} → ${fmt(f.rssAtEndMB, 1)} MB RSS, ${f.growthPct >= 0 ? '+' : ''}${fmt(f.growthPct, 1)} %; heap ${fmt(f.heapAt2000MB, 1)} → ${fmt(f.heapAtEndMB, 1)} MB)` : ''));
   }
-  else check(null, 'RSS soak: not run in quick mode');
+  else check(null, `RSS soak: not run (${results.mode} mode)`);
   if (results.importCost) {
     const p = results.importCost.packages;
     const o = p[OURS];
@@ -113,7 +202,7 @@ function targets(results) {
 function upstreamDetail(results) {
   const rows = ['| workload | contestant | upstream requests (timed rounds, by host+path) | TCP conns | TLS handshakes (resumed) | timed logins | errors |', '|---|---|---|--:|--:|--:|--:|'];
   for (const [point, byContestant] of Object.entries(results.details)) {
-    for (const name of CONTESTANTS) {
+    for (const name of ROWS) {
       const d = byContestant[name];
       if (!d) continue;
       const req = Object.entries(d.counters.requests).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
@@ -178,14 +267,24 @@ function markdown(results) {
     + `${results.config.chunk.c1} (c1) / ${results.config.chunk.c50} (c50); warm-up c1 ${results.config.warmup.c1}, c50 ${results.config.warmup.c50} per contestant and point, `
     + `plus ${results.config.roundWarmup.c1} (c1) / ${results.config.roundWarmup.c50} (c50) untimed logins before each round.`,
     'The driver, the emulator and the contestant share the same CPUs, so absolute numbers are those of this loaded machine; compare the ratios.',
+    results.package ? `Package under test: ${results.package.source} at commit ${results.package.commit}${results.package.libDirty ? ' (lib/ had uncommitted changes)' : ''}.` : '',
+    results.rttConfig ? `Network-delay rows: RTT ${results.rttConfig.rtts.join(' and ')} ms; ${results.rttConfig.rounds} round(s); timed requests per round c1 ${results.rttConfig.n.c1}, c50 ${results.rttConfig.n.c50}; warm-up c1 ${results.rttConfig.warmup.c1}, c50 ${results.rttConfig.warmup.c50}, plus ${results.rttConfig.roundWarmup.c1} / ${results.rttConfig.roundWarmup.c50} before each round.` : '',
     '',
-    '## Results',
+    '## Results (loopback)',
     '',
     table(results),
     '',
     '## Targets (reported, not asserted)',
     '',
     targets(results),
+    '',
+    '## Under network delay',
+    '',
+    networkSection(results),
+    '',
+    '## Redis coordination',
+    '',
+    redisSection(results),
     '',
     '## Memory soak',
     '',
@@ -209,7 +308,8 @@ function toJSON(results) {
   const workloads = {};
   for (const [point, byContestant] of Object.entries(results.workloads)) {
     workloads[point] = {};
-    for (const name of CONTESTANTS) {
+    const net = results.network && results.network[point];
+    for (const name of ROWS) {
       const m = byContestant[name];
       if (!m) continue;
       workloads[point][name] = {
@@ -220,6 +320,7 @@ function toJSON(results) {
         newConnectionsPerLogin: round(m.newConnectionsPerLogin, 4),
         peakRssMB: round(m.peakRssMB, 1),
         ratioToFloor: round(m.ratioToFloor, 3),
+        ...(net ? { p50Rtt: round(m.p50Ms / net.rttMs, 3), p99Rtt: round(m.p99Ms / net.rttMs, 3) } : {}),
       };
     }
   }
@@ -229,7 +330,11 @@ function toJSON(results) {
     cpus: results.cpus,
     workloads,
     mode: results.mode,
+    package: results.package || null,
     config: results.config,
+    rttConfig: results.rttConfig || null,
+    network: results.network || {},
+    redis: results.redis || null,
     soak: results.soak || null,
     soakFloor: results.soakFloor || null,
     importCost: results.importCost || null,
@@ -246,4 +351,4 @@ function write(results, dir) {
   return { md, files: [path.join(dir, `${base}.md`), path.join(dir, `${base}.json`)] };
 }
 
-module.exports = { write, table, targets, CONTESTANTS, OURS, PEERS };
+module.exports = { write, table, networkTable, targets, CONTESTANTS, OURS, PEERS, REDIS_ROW };

@@ -10,6 +10,14 @@
 //   --only=a,b   run only these workloads (userinfo, base, authorize)
 //   --concurrency=50   run only this concurrency (1 or 50)
 //   --no-soak    skip the memory soak
+//   --rtt=MS[,MS]  only the network-delay rows: userinfo and base callbacks
+//                through a relay (bench/relay.js) that delays each direction
+//                by MS/2; a full run includes them at 5 and 30 ms
+//   --no-rtt     skip the network-delay rows
+//   --no-redis   skip the Redis row (also skipped, with a notice, when
+//                redis-server is not installed, unless REQUIRE_REDIS=1)
+//   --build      compile lib/ into the run's package snapshot (snapshot.js)
+//                instead of copying dist/cjs
 // See bench/README.md.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -30,16 +38,35 @@ const CONFIG = QUICK
   ? { rounds: 1, n: { c1: 30, c50: 50 }, nAuthorize: { c1: 30, c50: 50 }, warmup: { c1: 10, c50: 50 }, chunk: { c1: 30, c50: 50 }, roundWarmup: { c1: 0, c50: 0 }, importRuns: 2, soak: null }
   : { rounds: 5, n: { c1: 300, c50: 2000 }, nAuthorize: { c1: 1000, c50: 4000 }, warmup: { c1: 100, c50: 400 }, chunk: { c1: 300, c50: 400 }, roundWarmup: { c1: 10, c50: 100 }, importRuns: 7,
     soak: { logins: 20000, chunk: 2000, concurrency: 50 } };
-const WORKLOADS = ['userinfo', 'base', 'authorize'].filter((w) => ONLY.length === 0 || ONLY.includes(w));
+// Network-delay rows (--rtt): fewer logins, since each one waits for real round trips.
+const RTT_CONFIG = QUICK
+  ? { rounds: 1, n: { c1: 10, c50: 50 }, warmup: { c1: 3, c50: 20 }, chunk: { c1: 10, c50: 50 }, roundWarmup: { c1: 0, c50: 0 } }
+  : { rounds: 3, n: { c1: 50, c50: 500 }, warmup: { c1: 10, c50: 100 }, chunk: { c1: 50, c50: 500 }, roundWarmup: { c1: 3, c50: 50 } };
+const RTT_ARG = args.find((a) => a.startsWith('--rtt='));
+const RTT_ONLY = Boolean(RTT_ARG);
+const RTTS = RTT_ARG
+  ? RTT_ARG.slice('--rtt='.length).split(',').filter(Boolean).map(Number)
+  : args.includes('--no-rtt') || PROFILE ? [] : QUICK ? [5] : [5, 30];
+for (const rtt of RTTS) {
+  if (!Number.isFinite(rtt) || rtt <= 0 || rtt > 1000) throw new Error(`--rtt: ${rtt} is not a round-trip time in ms (0 < MS <= 1000)`);
+}
+const WORKLOADS = RTT_ONLY ? [] : ['userinfo', 'base', 'authorize'].filter((w) => ONLY.length === 0 || ONLY.includes(w));
+const RTT_WORKLOADS = ['userinfo', 'base'].filter((w) => ONLY.length === 0 || ONLY.includes(w));
+const WITH_REDIS = !args.includes('--no-redis') && !PROFILE && WORKLOADS.some((w) => w !== 'authorize');
+const BUILD = args.includes('--build');
 const ONLY_CONCURRENCY = Number((args.find((a) => a.startsWith('--concurrency=')) || '').slice('--concurrency='.length)) || 0;
 const CONCURRENCIES = [1, 50].filter((c) => !ONLY_CONCURRENCY || c === ONLY_CONCURRENCY);
+const RTT_CONCURRENCIES = QUICK ? [1] : CONCURRENCIES; // the CI smoke run stays under a minute
 const NO_SOAK = args.includes('--no-soak');
 const GLOBAL_TIMEOUT_MS = QUICK ? 4 * 60 * 1000 : 90 * 60 * 1000;
+const ROUND_TRIPS = { userinfo: 2, base: 1 }; // WeChat calls per login, each one round trip once connections are warm
 
 const log = (...a) => console.log('[bench]', ...a);
 const { requireSelf } = require('./self');
 const processes = require('./processes');
 const harness = require('./harness');
+const redis = require('./redis');
+const { makeSnapshot } = require('./snapshot');
 
 harness.installSafetyNet('bench', GLOBAL_TIMEOUT_MS);
 
@@ -52,15 +79,19 @@ function ensureBenchDeps() {
 }
 
 function ensureBuild() {
+  if (BUILD) return; // the snapshot compiles lib/ itself
   const need = ['dist/cjs/index.js', 'dist/cjs/testing/index.js'].filter((f) => !fs.existsSync(path.join(ROOT, f)));
   if (need.length) {
     log(`dist/ is missing ${need.join(', ')}: npm run build`);
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 240000 });
   }
-  // The package must resolve by its own name from bench/ (self-reference).
-  for (const id of ['passport-wechat-oauth2', 'passport-wechat-oauth2/testing']) {
+}
+
+// The package must resolve by its own name, from the snapshot (see self.js).
+function checkSelfResolves() {
+  for (const id of ['passport-wechat-oauth2', 'passport-wechat-oauth2/testing', ...(WITH_REDIS ? ['passport-wechat-oauth2/redis'] : [])]) {
     try { requireSelf.resolve(id); } catch (err) {
-      throw new Error(`cannot resolve ${id} from bench/: ${err.message}`);
+      throw new Error(`cannot resolve ${id} from the package snapshot: ${err.message}`);
     }
   }
 }
@@ -80,18 +111,18 @@ async function emulatorCounters(emulator) {
 }
 
 // ---------------------------------------------------------------- contestants
-const { CONTESTANTS, OURS } = require('./report');
+const { CONTESTANTS, OURS, REDIS_ROW } = require('./report');
 const { Driver } = require('./driver');
 const stats = require('./stats');
 
-async function startContestant(name, { certs, app, scope, tag, profile }) {
+async function startContestant(name, { certs, app, scope, tag, profile, extra }) {
   const nodeArgs = ['--expose-gc'];
   if (profile) {
     fs.mkdirSync(path.join(TMP, 'prof'), { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.join(TMP, 'prof')}`, `--cpu-prof-name=${name}-${tag}.cpuprofile`);
   }
   const { child, port } = await harness.startContestant({
-    script: path.join('contestants', `${name}.js`), certs, app, scope, nodeArgs, logName: `${name}-${tag}`, label: `contestant ${name}`,
+    script: path.join('contestants', `${name}.js`), certs, app, scope, nodeArgs, logName: `${name}-${tag}`, label: `contestant ${name}`, extra,
   });
   return { name, child, port };
 }
@@ -102,7 +133,7 @@ async function startContestant(name, { certs, app, scope, tag, profile }) {
 // emulator's keep-alive timeout (Node's default 5 s) while the driver prepares:
 // an idle gap the real traffic would not have must not cost new connections.
 async function batch(ctx, c, workload, n, chunkSize) {
-  const out = { n: 0, latencies: [], wallMs: 0, prepareMs: 0, cpuMs: 0, errors: [], counters: stats.emptyCounters() };
+  const out = { n: 0, latencies: [], wallMs: 0, prepareMs: 0, cpuMs: 0, errors: [], counters: stats.emptyCounters(), redisCommands: {} };
   for (let done = 0; done < n; done += chunkSize) {
     const k = Math.min(chunkSize, n - done);
     let res;
@@ -118,7 +149,9 @@ async function batch(ctx, c, workload, n, chunkSize) {
       out.prepareMs += Date.now() - p0;
       before = await emulatorCounters(ctx.emulator);
       cpu0 = await cpuMs(c.child);
+      const redis0 = c.redisPort ? await redis.commandCounts(c.redisPort) : null;
       res = await c.driver.timedCallbacks(items);
+      if (redis0) out.redisCommands = redis.addCounts(out.redisCommands, redis.diffCounts(redis0, await redis.commandCounts(c.redisPort)));
     }
     out.cpuMs += (await cpuMs(c.child)) - cpu0;
     const after = await emulatorCounters(ctx.emulator);
@@ -131,29 +164,38 @@ async function batch(ctx, c, workload, n, chunkSize) {
   return out;
 }
 
-async function runPoint(ctx, workload, concurrency) {
-  const point = `${workload}-c${concurrency}`;
+// One workload at one concurrency, every contestant side by side. With `rtt`
+// the contestants reach the emulator through ctx.relay (the point is then
+// named userinfo-rtt30-c1 and so on); ctx.redis adds the Redis row to the
+// callback workloads on loopback.
+async function runPoint(ctx, workload, concurrency, rtt = 0) {
+  const point = rtt ? `${workload}-rtt${rtt}-c${concurrency}` : `${workload}-c${concurrency}`;
+  const config = rtt ? RTT_CONFIG : CONFIG;
   const scope = workload === 'base' ? 'snsapi_base' : 'snsapi_userinfo';
   const key = `c${concurrency}`;
-  const n = workload === 'authorize' ? CONFIG.nAuthorize[key] : CONFIG.n[key];
-  const warmup = CONFIG.warmup[key];
-  const chunk = workload === 'authorize' ? n : CONFIG.chunk[key];
-  const roundWarmup = workload === 'authorize' ? 0 : CONFIG.roundWarmup[key];
-  log(`${point}: starting contestants (scope ${scope}; ${CONFIG.rounds} round(s) × ${n} timed, warm-up ${warmup})`);
+  const n = workload === 'authorize' ? config.nAuthorize[key] : config.n[key];
+  const warmup = config.warmup[key];
+  const chunk = workload === 'authorize' ? n : config.chunk[key];
+  const roundWarmup = workload === 'authorize' ? 0 : config.roundWarmup[key];
+  const names = ctx.redis && !rtt && workload !== 'authorize' ? [OURS, REDIS_ROW, ...CONTESTANTS.slice(1)] : CONTESTANTS;
+  log(`${point}: starting contestants (scope ${scope}; ${config.rounds} round(s) × ${n} timed, warm-up ${warmup})`);
   const contestants = [];
   try {
-    for (const name of CONTESTANTS) {
+    for (const name of names) {
       const profile = PROFILE && (name === OURS || name === 'floor');
-      const c = await startContestant(name, { certs: ctx.certs, app: ctx.app, scope, tag: point, profile });
-      c.driver = new Driver({ port: c.port, concurrency, ca: ctx.ca });
+      const extra = name === REDIS_ROW ? { redisURL: ctx.redis.url } : {};
+      const c = await startContestant(name, { certs: ctx.certs, app: ctx.app, scope, tag: point, profile, extra });
+      c.driver = new Driver({ port: c.port, concurrency, ca: ctx.ca, emulatorPort: ctx.emulatorPort });
+      c.redisPort = name === REDIS_ROW ? ctx.redis.port : null;
       c.rounds = [];
       contestants.push(c);
     }
+    if (ctx.relay) await processes.ask(ctx.relay, 'reset');
     for (const c of contestants) {
       const w = await batch(ctx, c, workload, warmup, chunk);
       if (w.errors.length) throw new Error(`${point} ${c.name}: warm-up failed (${w.errors.length}/${w.n}): ${w.errors.filter(Boolean).join(' | ')}`);
     }
-    for (let r = 0; r < CONFIG.rounds; r++) {
+    for (let r = 0; r < config.rounds; r++) {
       for (const c of contestants) {
         // While the other contestants ran, this one's idle upstream
         // connections may have been closed by the emulator (keep-alive
@@ -163,7 +205,7 @@ async function runPoint(ctx, workload, concurrency) {
         const b = await batch(ctx, c, workload, n, chunk);
         c.rounds.push(b);
         const lps = b.n / (b.wallMs / 1000);
-        log(`${point} round ${r + 1}/${CONFIG.rounds} ${c.name.padEnd(22)} ${lps.toFixed(0).padStart(6)} logins/s  p50 ${stats.percentile(b.latencies, 50).toFixed(2)} ms  p99 ${stats.percentile(b.latencies, 99).toFixed(2)} ms  upstream ${(b.counters.totalRequests / b.n).toFixed(2)}/login  new conns ${b.counters.connections}  cpu ${(b.cpuMs / b.n).toFixed(3)} ms/login  (prep ${b.prepareMs} ms, timed ${b.wallMs.toFixed(0)} ms)${b.errors.length ? `  ERRORS ${b.errors.length}: ${b.errors.filter(Boolean).join(' | ')}` : ''}`);
+        log(`${point} round ${r + 1}/${config.rounds} ${c.name.padEnd(22)} ${lps.toFixed(0).padStart(6)} logins/s  p50 ${stats.percentile(b.latencies, 50).toFixed(2)} ms  p99 ${stats.percentile(b.latencies, 99).toFixed(2)} ms  upstream ${(b.counters.totalRequests / b.n).toFixed(2)}/login  new conns ${b.counters.connections}  cpu ${(b.cpuMs / b.n).toFixed(3)} ms/login  (prep ${b.prepareMs} ms, timed ${b.wallMs.toFixed(0)} ms)${b.errors.length ? `  ERRORS ${b.errors.length}: ${b.errors.filter(Boolean).join(' | ')}` : ''}`);
       }
     }
     const metrics = {};
@@ -174,7 +216,14 @@ async function runPoint(ctx, workload, concurrency) {
       let logins = 0;
       let errors = 0;
       let cpu = 0;
-      for (const b of c.rounds) { counters = stats.addCounters(counters, b.counters); logins += b.n; errors += b.errors.length; cpu += b.cpuMs; }
+      let redisCommands = {};
+      for (const b of c.rounds) {
+        counters = stats.addCounters(counters, b.counters);
+        logins += b.n;
+        errors += b.errors.length;
+        cpu += b.cpuMs;
+        redisCommands = redis.addCounts(redisCommands, b.redisCommands);
+      }
       metrics[c.name] = {
         loginsPerSec: stats.median(c.rounds.map((b) => b.n / (b.wallMs / 1000))),
         p50Ms: stats.median(c.rounds.map((b) => stats.percentile(b.latencies, 50))),
@@ -190,6 +239,7 @@ async function runPoint(ctx, workload, concurrency) {
         emulatorCpuMsPerLogin: stats.round(counters.emulatorCpuMs / logins, 4),
         errorSamples: [...new Set(c.rounds.flatMap((b) => b.errors.filter(Boolean)))].slice(0, 5),
         counters,
+        ...(c.redisPort ? { redisCommands, redisCommandsPerLogin: stats.round(Object.values(redisCommands).reduce((a, b) => a + b, 0) / logins, 4) } : {}),
         rounds: c.rounds.map((b) => ({
           loginsPerSec: stats.round(b.n / (b.wallMs / 1000), 1),
           p50Ms: stats.round(stats.percentile(b.latencies, 50), 3),
@@ -199,7 +249,17 @@ async function runPoint(ctx, workload, concurrency) {
     }
     const floor = metrics.floor && metrics.floor.loginsPerSec;
     for (const m of Object.values(metrics)) m.ratioToFloor = floor ? m.loginsPerSec / floor : NaN;
-    return { point, metrics, details };
+    let network = null;
+    if (rtt) {
+      const relayStats = (await processes.ask(ctx.relay, 'stats')).stats;
+      network = {
+        rttMs: rtt, workload, concurrency, roundTrips: ROUND_TRIPS[workload], physicalLimitMs: ROUND_TRIPS[workload] * rtt,
+        // What the relay actually applied (timers run on whole milliseconds; see relay.js).
+        effectiveRttMs: relayStats.holdMeanMs === null ? null : stats.round(2 * relayStats.holdMeanMs, 3),
+        relay: relayStats,
+      };
+    }
+    return { point, metrics, details, network };
   } finally {
     for (const c of contestants) c.driver.close();
     await Promise.all(contestants.map((c) => processes.stop(c.child)));
@@ -272,16 +332,47 @@ function importCost() {
 }
 
 // ---------------------------------------------------------------- main
+// The Redis row's server, or null (with the reason in results.redis) when redis-server is missing.
+async function maybeStartRedis(results) {
+  if (!WITH_REDIS) return null;
+  if (!redis.REDIS_BIN) {
+    if (process.env.REQUIRE_REDIS === '1') throw new Error('REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)');
+    log('redis-server is not installed: the Redis row is skipped (apt-get install redis-server)');
+    results.redis = { skipped: 'redis-server is not installed' };
+    return null;
+  }
+  const server = await redis.startRedis({ logFile: path.join(TMP, 'logs', 'redis-server.log') });
+  log(`redis-server ready at ${server.url} (no persistence) for the Redis row`);
+  results.redis = { server: redis.REDIS_BIN };
+  return server;
+}
+
+async function startRelay(rtt, targetPort) {
+  const { child } = await processes.startChild({
+    script: path.join(BENCH, 'relay.js'),
+    cwd: BENCH,
+    env: { BENCH_RELAY: JSON.stringify({ rtt, listenPort: 443, targetPort, lifetimeMs: 30 * 60 * 1000 }) },
+    logFile: path.join(TMP, 'logs', `relay-rtt${rtt}.log`),
+    label: `relay 127.0.0.1:443 -> 127.0.0.1:${targetPort} (RTT ${rtt} ms)`,
+  });
+  return child;
+}
+
+function emulatorContext(emulator) {
+  const app = emulator.info.apps.mp;
+  log(`emulator ready at 127.0.0.1:${emulator.port} (${emulator.info.url}); app ${app.appID}; user ${emulator.info.user.key}`);
+  return { certs: emulator.certs, emulator, app, ca: emulator.ca, emulatorPort: emulator.port === 443 ? null : emulator.port };
+}
+
 async function main() {
   const started = Date.now();
   log(`mode ${QUICK ? 'quick' : 'full'}; node ${process.version}; ${os.cpus().length} CPUs`);
   ensureBenchDeps();
   ensureBuild();
+  const snapshot = makeSnapshot({ build: BUILD, log });
+  log(`package under test: ${snapshot.source} at commit ${snapshot.commit}${snapshot.libDirty ? ' (lib/ had uncommitted changes)' : ''}`);
+  checkSelfResolves();
   checkPort443();
-  const emulator = await harness.startTlsEmulator();
-  const app = emulator.info.apps.mp;
-  log(`emulator ready at 127.0.0.1:443 (${emulator.info.url}); app ${app.appID}; user ${emulator.info.user.key}`);
-  const ctx = { certs: emulator.certs, emulator, app, ca: emulator.ca };
 
   const results = {
     date: new Date().toISOString(),
@@ -289,32 +380,66 @@ async function main() {
     cpus: os.cpus().length,
     cpuModel: (os.cpus()[0] && os.cpus()[0].model || '').trim(),
     // A run with filters writes partial.{md,json}: latest.* is only ever a whole run.
-    mode: QUICK ? 'quick' : PROFILE ? 'profile' : ONLY.length || ONLY_CONCURRENCY || NO_SOAK ? 'partial' : 'full',
+    mode: QUICK ? 'quick' : PROFILE ? 'profile' : ONLY.length || ONLY_CONCURRENCY || NO_SOAK || RTT_ONLY || args.includes('--no-rtt') || args.includes('--no-redis') ? 'partial' : 'full',
+    package: { commit: snapshot.commit, libDirty: snapshot.libDirty, source: snapshot.source },
     config: { rounds: CONFIG.rounds, n: CONFIG.n, nAuthorize: CONFIG.nAuthorize, warmup: CONFIG.warmup, roundWarmup: CONFIG.roundWarmup, chunk: CONFIG.chunk },
+    rttConfig: RTTS.length ? { rtts: RTTS, ...RTT_CONFIG } : null,
     workloads: {},
     details: {},
+    network: {},
   };
+  const record = ({ point, metrics, details, network }) => {
+    results.workloads[point] = metrics;
+    results.details[point] = details;
+    if (network) results.network[point] = network;
+  };
+  let emulator = null;
+  let redisServer = null;
+  let relay = null;
   try {
-    for (const workload of WORKLOADS) {
-      for (const concurrency of CONCURRENCIES) {
-        const { point, metrics, details } = await runPoint(ctx, workload, concurrency);
-        results.workloads[point] = metrics;
-        results.details[point] = details;
+    if (WORKLOADS.length) {
+      emulator = await harness.startTlsEmulator();
+      const ctx = emulatorContext(emulator);
+      ctx.redis = redisServer = await maybeStartRedis(results);
+      for (const workload of WORKLOADS) {
+        for (const concurrency of CONCURRENCIES) record(await runPoint(ctx, workload, concurrency));
+      }
+      if (redisServer) { await redisServer.stop(); redisServer = null; }
+      if (CONFIG.soak && !PROFILE && !NO_SOAK && WORKLOADS.includes('userinfo')) {
+        results.soak = await soak(ctx, OURS);
+        results.soakFloor = await soak(ctx, 'floor'); // reference: what the app setup alone does
+      }
+      await processes.stop(emulator.child);
+      emulator = null;
+    }
+    if (RTTS.length && RTT_WORKLOADS.length) {
+      // The emulator moves to a free port and the relay takes 443, the port the contestants' default URLs use.
+      emulator = await harness.startTlsEmulator({ port: 0, logName: 'emulator-rtt' });
+      const ctx = emulatorContext(emulator);
+      for (const rtt of RTTS) {
+        relay = await startRelay(rtt, emulator.port);
+        log(`relay on 127.0.0.1:443 -> 127.0.0.1:${emulator.port}, RTT ${rtt} ms (${rtt / 2} ms each way)`);
+        ctx.relay = relay;
+        for (const workload of RTT_WORKLOADS) {
+          for (const concurrency of RTT_CONCURRENCIES) record(await runPoint(ctx, workload, concurrency, rtt));
+        }
+        await processes.stop(relay);
+        relay = null;
       }
     }
-    if (CONFIG.soak && !PROFILE && !NO_SOAK && WORKLOADS.includes('userinfo')) {
-      results.soak = await soak(ctx, OURS);
-      results.soakFloor = await soak(ctx, 'floor'); // reference: what the app setup alone does
-    }
   } finally {
-    await processes.stop(emulator.child);
+    if (relay) await processes.stop(relay);
+    if (emulator) await processes.stop(emulator.child);
+    if (redisServer) await redisServer.stop();
   }
-  log('import cost');
-  results.importCost = importCost();
+  if (!RTT_ONLY) {
+    log('import cost');
+    results.importCost = importCost();
+  }
 
-  const { write, table, targets } = require('./report');
+  const { write, table, networkTable, targets } = require('./report');
   const { files } = write(results, RESULTS);
-  console.log('\n' + table(results) + '\n\n' + targets(results) + '\n');
+  console.log('\n' + table(results) + '\n\n' + networkTable(results) + '\n\n' + targets(results) + '\n');
   log(`wrote ${files.map((f) => path.relative(ROOT, f)).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const failed = Object.entries(results.details).flatMap(([point, byC]) =>
