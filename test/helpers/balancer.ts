@@ -16,7 +16,7 @@ export interface Balancer {
   url: string;
   /** Requests forwarded to each instance, by index. */
   hits: number[];
-  /** Emits `forwarded` (path, instance index) as a request is sent to an instance. */
+  /** Emits `forwarded` (path, instance index, Cookie header) as a request is sent to an instance. */
   events: EventEmitter;
   close(): Promise<void>;
 }
@@ -53,7 +53,7 @@ export async function startBalancer(instances: string[], options: BalancerOption
       if (!res.headersSent && !res.destroyed) res.writeHead(502).end();
     });
     req.pipe(upstream);
-    events.emit('forwarded', req.url, index);
+    events.emit('forwarded', req.url, index, req.headers.cookie);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
