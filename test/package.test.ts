@@ -31,6 +31,25 @@ if (!built && underNpmTest) {
     expect(JSON.parse(out)).toEqual([true, 'wechat', 'function']);
   });
 
+  it('import and require give the same WeChatStrategy class: the ESM entry re-exports the CommonJS build (no dual-package hazard)', () => {
+    const out = node(['--input-type=module', '-e', "import { createRequire } from 'node:module'; import { Strategy, SignedStateStore } from 'passport-wechat-oauth2'; import { createMockWeChat } from 'passport-wechat-oauth2/testing'; const require = createRequire(process.cwd() + '/'); const cjs = require('passport-wechat-oauth2'); console.log(JSON.stringify([Strategy === cjs.Strategy, SignedStateStore === cjs.SignedStateStore, createMockWeChat === require('passport-wechat-oauth2/testing').createMockWeChat]))"]);
+    expect(JSON.parse(out)).toEqual([true, true, true]);
+  });
+
+  it('the ESM entries export exactly the names of the CommonJS ones', () => {
+    for (const entry of ['', '/testing']) {
+      const cjs = node(['-e', `console.log(JSON.stringify(Object.keys(require('passport-wechat-oauth2${entry}')).filter((k) => k !== '__esModule').sort()))`]);
+      const esm = node(['--input-type=module', '-e', `const m = await import('passport-wechat-oauth2${entry}'); console.log(JSON.stringify(Object.keys(m).sort()))`]);
+      expect(JSON.parse(esm)).toEqual(JSON.parse(cjs));
+    }
+  });
+
+  it('CommonJS declarations compile without esModuleInterop: no default import of an export= module', () => {
+    const declarations = fs.readdirSync(path.join(root, 'dist/cjs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.d.ts'));
+    const offenders = declarations.filter((f) => /^import (type )?\w+ from '[^.]/m.test(fs.readFileSync(path.join(root, 'dist/cjs', f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
   it("the ESM build is real ESM (dist/esm is type: module)", () => {
     expect(JSON.parse(fs.readFileSync(path.join(root, 'dist/esm/package.json'), 'utf8')).type).toBe('module');
   });
@@ -61,7 +80,27 @@ describe('package.json', () => {
   });
 
   it('lists the types used by the public API as dependencies', () => {
-    expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['passport-oauth2', 'axios', '@types/passport-oauth2']));
+    expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['passport-oauth2', 'axios', '@types/passport-oauth2', '@types/express', '@types/oauth']));
+  });
+
+  it("keeps the emulator's qrcode out of production installs: an optional peer dependency, loaded on first use", () => {
+    expect(pkg.dependencies.qrcode).toBeUndefined();
+    expect(pkg.peerDependencies.qrcode).toBeDefined();
+    expect(pkg.peerDependenciesMeta.qrcode).toEqual({ optional: true });
+  });
+
+  it('has type, repository, homepage and bugs, and ships the emulator reference the README links to', () => {
+    expect(pkg.type).toBe('commonjs');
+    expect(pkg.repository.url).toMatch(/^git\+https:\/\/github\.com\//);
+    expect(pkg.homepage).toMatch(/^https:\/\//);
+    expect(pkg.bugs.url).toMatch(/^https:\/\//);
+    expect(pkg.files).toContain('lib/testing/README.md');
+    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain('](lib/testing/README.md)');
+  });
+
+  it('maps /testing and /redis for node10 resolution (typesVersions), to the same declarations as exports', () => {
+    expect(pkg.typesVersions['*'].testing).toEqual([pkg.exports['./testing'].require.types]);
+    expect(pkg.typesVersions['*'].redis).toEqual([pkg.exports['./redis'].require.types]);
   });
 
   it('has the wechat-mock CLI in bin', () => {

@@ -3,12 +3,12 @@
  * (`/connect/confirm`) that issues authorization codes. Protocol doc §1, §9.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import QRCode from 'qrcode';
 import { openidFor, type AppRecord } from './apps.js';
 import type { EmulatorContext, PendingAuth } from './context.js';
 import { readForm, redirect, sendHtml } from './http.js';
 import { randomCode, randomOpenid, randomUuid } from './ids.js';
 import { consentPage, deniedPage, errorPage, qrconnectPage, type ErrorPageInput } from './pages.js';
+import { qrDataURL } from './qr.js';
 import type { MockUser } from './types.js';
 
 export type AuthorizeEndpoint = 'oauth2' | 'qrconnect';
@@ -150,8 +150,7 @@ export async function handleAuthorize(ctx: EmulatorContext, endpoint: AuthorizeE
   }
   // Like WeChat, the QR code encodes the /connect/confirm URL the phone would open (§1.4).
   const confirmURL = `${ctx.url}/connect/confirm?uuid=${uuid}`;
-  const qrDataURL = await QRCode.toDataURL(confirmURL, { margin: 1, width: 220 });
-  sendHtml(res, 200, qrconnectPage({ uuid, qrDataURL, confirmURL }));
+  sendHtml(res, 200, qrconnectPage({ uuid, qrDataURL: await qrDataURL(confirmURL), confirmURL }));
 }
 
 /**
