@@ -12,6 +12,8 @@ export interface LoginAppOptions {
   strategy?: Record<string, unknown>;
   /** Where express-session keeps sessions (default its MemoryStore). */
   sessionStore?: session.Store;
+  /** A verify callback of any passport-oauth2 form (default: records the tokens, the user is `{ openid, nickname }`). */
+  verify?: (...args: never[]) => void;
 }
 
 export interface LoginApp {
@@ -51,10 +53,11 @@ export async function startLoginApp(mock: MockWeChat, options: LoginAppOptions =
       store: options.store,
       ...options.strategy,
     },
-    (accessToken: string, refreshToken: string, profile: WeChatProfile, done: VerifyCallback) => {
-      tokens.push({ accessToken, refreshToken, openid: profile.openid });
-      done(null, { openid: profile.openid, nickname: profile.displayName });
-    },
+    (options.verify as (a: string, r: string, p: WeChatProfile, d: VerifyCallback) => void) ??
+      ((accessToken: string, refreshToken: string, profile: WeChatProfile, done: VerifyCallback) => {
+        tokens.push({ accessToken, refreshToken, openid: profile.openid });
+        done(null, { openid: profile.openid, nickname: profile.displayName });
+      }),
   );
   pp.use(strategy);
   app.get('/login', pp.authenticate('wechat'));
