@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { WeChatConfigError } from '../errors.js';
-import { readCookie, setCookie } from './cookies.js';
+import { cookieAdvice, readCookie, setCookie } from './cookies.js';
 import { randomAlphanumeric } from './random.js';
 import { MemorySeenStore, type SeenStore } from './seen.js';
 import { invalidState, type StateMeta, type StoreCallback, type VerifyStateCallback, type WeChatStateStore } from './types.js';
@@ -63,7 +63,7 @@ export class SignedStateStore implements WeChatStateStore {
       const existing = readCookie(req, this.cookieName);
       nonce = existing && /^[A-Za-z0-9]{32}$/.test(existing) ? existing : randomAlphanumeric(NONCE_LENGTH);
       if (!setCookie(req, this.cookieName, nonce, Math.ceil(this.maxAge / 1000))) {
-        return callback(new WeChatConfigError('SignedStateStore could not set its browser-binding cookie (no Express req.res). Use Express, or bindToBrowser: false (which cannot stop login CSRF).'));
+        return callback(new WeChatConfigError(`SignedStateStore could not set its browser-binding cookie: ${cookieAdvice(req)}. (bindToBrowser: false also avoids it, but cannot stop login CSRF.)`));
       }
     }
     const expiry = Math.floor((Date.now() + this.maxAge) / 1000).toString(36).padStart(EXPIRY_LENGTH, '0');
