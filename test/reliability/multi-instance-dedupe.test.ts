@@ -234,3 +234,49 @@ maybe('Redis stopped in the middle of a run (SignedStateStore, two instances)', 
     expect(await tokenExchanges(mock)).toBe(2);
   }, 60_000);
 });
+
+maybe('a duplicate that fails on another instance (its wait runs out) does not undo the login', () => {
+  let redis: ThrowawayRedis;
+  const connections: Connection[] = [];
+  const apps: LoginApp[] = [];
+  let balancer: Balancer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    for (let i = 0; i < 2; i++) {
+      const connection = await connect('node-redis', redis.url);
+      connections.push(connection);
+      apps.push(
+        await startLoginApp(mock, {
+          sessionStore: new RedisStore({ client: connection.client as RedisClientType, prefix: 'sess:' }),
+          store: new SessionStateStore({ seen: new RedisSeenStore(connection.client) }),
+          // The first exchange takes 400 ms ('slow'); the duplicate gives up after 100.
+          strategy: { deduplicator: new RedisDeduplicator(connection.client, { secret: DEDUPE_SECRET, waitMs: 100 }) },
+        }),
+      );
+    }
+    balancer = await startBalancer(apps.map((a) => a.url));
+  });
+
+  afterAll(async () => {
+    await balancer?.close();
+    for (const app of apps) await app.close();
+    for (const c of connections) await c.quit();
+    redis?.stop();
+  });
+
+  it('the duplicate ends with an error and sends no session cookie; the browser that got both answers stays logged in', async () => {
+    mock.setFault('/sns/oauth2/access_token', 'slow', 1);
+    const browser = new Browser();
+    const callback = await browser.callbackURL(balancer.url);
+    const first = browser.get(callback);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const duplicate = await browser.get(callback);
+    expect(duplicate.status).toBe(500);
+    expect(((await duplicate.json()) as { name: string }).name).toBe('WeChatStoreError');
+    expect(duplicate.headers.getSetCookie()).toEqual([]);
+    expect((await first).status).toBe(200);
+    for (const _ of [1, 2]) expect((await browser.me(balancer.url))?.openid).toBe(mock.openidOf('mp', 'alice'));
+    expect(await tokenExchanges(mock)).toBe(1);
+  });
+});
