@@ -41,13 +41,13 @@ const PROXY_ENV = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'AL
  * (see keep-alive-adapter.ts). When a proxy is configured in the environment,
  * axios's stock adapter is kept, because it is the one that honours it.
  */
-let sharedAxios: AxiosInstance | undefined;
-function defaultAxios(): AxiosInstance {
+let sharedAxios: { instance: AxiosInstance; lean: boolean } | undefined;
+function defaultAxios(): { instance: AxiosInstance; lean: boolean } {
   if (!sharedAxios) {
     const stock = axios.getAdapter('http');
     const proxied = PROXY_ENV.some((name) => process.env[name]);
     // The same keep-alive agents serve the stock adapter when it is used.
-    sharedAxios = axios.create({ ...keepAliveAgents, adapter: proxied ? stock : createKeepAliveAdapter(stock) });
+    sharedAxios = { instance: axios.create({ ...keepAliveAgents, adapter: proxied ? stock : createKeepAliveAdapter(stock) }), lean: !proxied };
   }
   return sharedAxios;
 }
@@ -67,6 +67,8 @@ export class WeChatHttpClient {
   readonly apiBaseURLs: readonly string[];
   readonly timeout: number;
   private readonly axios: AxiosInstance;
+  /** The lean keep-alive adapter serves this client's GETs, under its own whole-call deadline. */
+  private readonly leanGets: boolean;
   /** Each base with its host[:port], for error messages that must not carry the URL. */
   private readonly bases: ReadonlyArray<{ url: string; host: string }>;
 
@@ -78,7 +80,9 @@ export class WeChatHttpClient {
     this.apiBaseURLs = bases.map((b) => b.replace(/\/+$/, ''));
     this.bases = this.apiBaseURLs.map((url) => ({ url, host: hostOf(url) }));
     this.timeout = options.timeout ?? 5000;
-    this.axios = options.httpClient ?? defaultAxios();
+    const shared = options.httpClient ? undefined : defaultAxios();
+    this.axios = options.httpClient ?? (shared as { instance: AxiosInstance }).instance;
+    this.leanGets = shared?.lean === true;
   }
 
   /** GET `endpoint` (a path such as `/sns/userinfo`) with failover across the API bases. */
@@ -109,24 +113,37 @@ export class WeChatHttpClient {
 
   private async attempt({ url: base, host }: { url: string; host: string }, endpoint: string, query: Record<string, string>): Promise<WeChatResponse<JsonObject>> {
     let res: AxiosResponse<unknown>;
+    const method = 'get';
     try {
       // request(), not get(): get() merges its config once more. The query
       // goes in the URL, not in `params`: axios copies and walks `params` on
       // every call, and these are flat strings (profile-notes.md).
-      res = await this.axios.request({
-        method: 'get',
-        url: `${base}${endpoint}?${toQueryString(query)}`,
-        timeout: this.timeout,
-        responseType: 'text',
-        transformResponse: KEEP_BODY_AS_TEXT,
-        validateStatus: ANY_STATUS,
-        maxRedirects: 0,
-        // WeChat's answers are a few hundred bytes; a broken proxy's endless body is not buffered.
-        maxContentLength: MAX_BODY_BYTES,
-      });
+      const send = (signal?: AbortSignal): Promise<AxiosResponse<unknown>> =>
+        this.axios.request({
+          method,
+          url: `${base}${endpoint}?${toQueryString(query)}`,
+          timeout: this.timeout,
+          ...(signal ? { signal } : {}),
+          responseType: 'text',
+          transformResponse: KEEP_BODY_AS_TEXT,
+          validateStatus: ANY_STATUS,
+          maxRedirects: 0,
+          // WeChat's answers are a few hundred bytes; a broken proxy's endless body is not buffered.
+          maxContentLength: MAX_BODY_BYTES,
+        });
+      // `timeout` bounds the whole answer on every path. axios's stock
+      // adapter (a proxy from the environment, a user's own httpClient, a
+      // request the lean adapter hands on) only has an idle timer on the
+      // socket, so a host dripping its body could hold a login for as long as
+      // it likes: there the client arms its own timer and aborts. The lean
+      // adapter's plain GETs already run under a whole-call deadline, and a
+      // `signal` would send them to the stock adapter (and an AbortController
+      // per call costs CPU on the benchmark's hot path), so they get none.
+      // `timeout: 0` means no deadline, as in axios.
+      res = await ((this.leanGets && method === 'get') || !this.timeout ? send() : withDeadline(this.timeout, send));
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timeout' : (e.code ?? 'network');
+      const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || err === DEADLINE_PASSED ? 'timeout' : (e.code ?? 'network');
       throw new WeChatTransportError(endpoint, host, kind, describeTransport(kind, this.timeout, e.message));
     }
     if (res.status !== 200) {
@@ -153,6 +170,34 @@ export class WeChatHttpClient {
 const MAX_BODY_BYTES = 1024 * 1024;
 const KEEP_BODY_AS_TEXT = [(data: unknown): unknown => data];
 const ANY_STATUS = (): boolean => true;
+
+/** Thrown when {@link withDeadline}'s timer fires first; reported as kind `timeout`. */
+const DEADLINE_PASSED = Object.freeze({ code: 'ETIMEDOUT', message: 'deadline passed' });
+
+/**
+ * Runs `send` with an AbortSignal that fires at `timeout` ms, and settles at
+ * the deadline even if the adapter ignores the signal (a user's own adapter
+ * may): a late answer or the adapter's cancellation error is then dropped.
+ */
+function withDeadline<T>(timeout: number, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(DEADLINE_PASSED);
+      controller.abort();
+    }, timeout);
+    send(controller.signal).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
 
 function toQueryString(query: Record<string, string>): string {
   let out = '';
