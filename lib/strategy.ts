@@ -176,16 +176,18 @@ export class Strategy extends OAuth2Strategy {
       }
     }
     const { code, state, error } = params as { code?: string; state?: string; error?: string };
+    // WeChat never sends an `error` other than access_denied; passport-oauth2
+    // would make one a server error (AuthorizationError), so a hostile query
+    // could cause a 500. Checked first: with a `state` and no `code` it would
+    // otherwise pass for a refusal below.
+    if (error && error !== 'access_denied') {
+      return this.fail({ message: 'invalid_request', detail: 'The callback carried an error parameter WeChat does not send.' } satisfies WeChatFailureInfo, 400);
+    }
     // WeChat signals a refusal by redirecting with `state` and no `code`
     // (some clients send code=authdeny). passport-oauth2 would take that for
     // the start of a new login and redirect to WeChat again (style-anchors §4.13).
-    if (error === 'access_denied' || code === 'authdeny' || (!code && state !== undefined)) {
+    if (error || code === 'authdeny' || (!code && state !== undefined)) {
       return this.fail({ message: 'access_denied', detail: 'The user refused to authorize the login.' } satisfies WeChatFailureInfo, 403);
-    }
-    // WeChat never sends any other `error`; passport-oauth2 would make it a
-    // server error (AuthorizationError), so a hostile query could cause a 500.
-    if (error) {
-      return this.fail({ message: 'invalid_request', detail: 'The callback carried an error parameter WeChat does not send.' } satisfies WeChatFailureInfo, 400);
     }
     if (code) return this.handleCallback(req, options, code, state ?? '');
     return this.startLogin(req, options);
