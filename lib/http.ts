@@ -143,7 +143,7 @@ export class WeChatHttpClient {
       res = await ((this.leanGets && method === 'get') || !this.timeout ? send() : withDeadline(this.timeout, send));
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || err === DEADLINE_PASSED ? 'timeout' : (e.code ?? 'network');
+      const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timeout' : (e.code ?? 'network');
       throw new WeChatTransportError(endpoint, host, kind, describeTransport(kind, this.timeout, e.message));
     }
     if (res.status !== 200) {
@@ -171,7 +171,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const KEEP_BODY_AS_TEXT = [(data: unknown): unknown => data];
 const ANY_STATUS = (): boolean => true;
 
-/** Thrown when {@link withDeadline}'s timer fires first; reported as kind `timeout`. */
+/** Thrown when {@link withDeadline}'s timer fires first; its code makes it kind `timeout`. */
 const DEADLINE_PASSED = Object.freeze({ code: 'ETIMEDOUT', message: 'deadline passed' });
 
 /**
