@@ -232,10 +232,13 @@ export class Strategy extends OAuth2Strategy {
     const onTicket = (ticket: DedupeTicket): void => {
       if (ticket.role === 'leader') return login(ticket.settle);
       // A duplicate of a callback in flight (or just finished) from this browser: it ends the same way.
-      ticket.outcome.then(
-        (outcome) => this.replay(req, outcome),
-        (err: Error) => this.error(err),
-      );
+      ticket.outcome
+        .then(
+          (outcome) => this.replay(req, outcome),
+          (err: Error) => this.error(err),
+        )
+        // Whatever the app's own callbacks throw while replaying is the request's error, never an unhandled rejection.
+        .catch((err: Error) => this.error(err));
     };
     let ticket: DedupeTicket | Promise<DedupeTicket>;
     try {
@@ -438,7 +441,8 @@ export class Strategy extends OAuth2Strategy {
 
   /** `/sns/userinfo`; the token response of the same login, when there is one, adds scope, unionid and the snapshot flag. */
   private async fetchProfile(oauth2: WeChatOAuth2, token: Pick<WeChatTokenResponse, 'access_token' | 'openid'> & Partial<WeChatTokenResponse>, lang = this.lang): Promise<WeChatProfile> {
-    const { json, raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: token.access_token, openid: token.openid, lang });
+    // A 200 without an openid is not a profile: the client fails over on it, as on a garbled body.
+    const { json, raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: token.access_token, openid: token.openid, lang }, { requires: 'openid' });
     return parseProfile(json, { appID: oauth2.appID, client: oauth2.client, raw, token: token.scope === undefined ? undefined : (token as WeChatTokenResponse) });
   }
 
