@@ -22,6 +22,13 @@ export interface WeChatGetOptions {
    * (wechat-protocol.md §4, "Never blindly retry a code exchange").
    */
   redeemsCode?: boolean;
+  /**
+   * A field every real answer carries as a non-empty string (`openid` for
+   * `/sns/userinfo`, §3.3). An HTTP 200 without an errcode and without it is
+   * not a WeChat answer: like a garbled body it is a {@link WeChatTransportError}
+   * (kind `bad_response`) and the next API base is tried.
+   */
+  requires?: string;
 }
 
 export interface WeChatResponse<T> {
@@ -105,6 +112,11 @@ export class WeChatHttpClient {
         }
         if (firstFailure && options.redeemsCode && errcode === 40163) throw firstFailure;
         throw apiError;
+      }
+      const required = options.requires;
+      if (required !== undefined && (typeof response.json[required] !== 'string' || response.json[required] === '')) {
+        firstFailure ??= new WeChatTransportError(endpoint, base.host, 'bad_response', `the answer has no ${required}, so it is not WeChat's`);
+        continue;
       }
       return response as WeChatResponse<T>;
     }
