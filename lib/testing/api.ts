@@ -3,7 +3,7 @@
  * Protocol doc §2, §3, §4, §6. Every error is HTTP 200 with an errcode body.
  */
 import type { Grant, EmulatorContext } from './context.js';
-import { randomSessionKey, randomToken } from './ids.js';
+import { randomToken } from './ids.js';
 import { errorBody, wechatJson } from './json.js';
 
 export interface ApiRoute {
@@ -30,7 +30,13 @@ type CodeRecord = NonNullable<ReturnType<EmulatorContext['codes']['get']>>;
  * Checks appid/secret/grant_type and redeems a single-use code (shared by the OAuth token
  * exchange and jscode2session). Returns the code's record, or the errcode body to answer.
  */
-function redeemCode(ctx: EmulatorContext, q: URLSearchParams, codeParam: 'code' | 'js_code'): { rec: CodeRecord } | { error: string } {
+function redeemCode(
+  ctx: EmulatorContext,
+  q: URLSearchParams,
+  codeParam: 'code' | 'js_code',
+  /** An errcode body that refuses the code before it is consumed (a blocked user, a spent quota). */
+  refuse?: (rec: CodeRecord) => string | undefined,
+): { rec: CodeRecord } | { error: string } {
   const appid = q.get('appid');
   const secret = q.get('secret');
   const code = q.get(codeParam);
@@ -46,6 +52,8 @@ function redeemCode(ctx: EmulatorContext, q: URLSearchParams, codeParam: 'code' 
   // Unknown, expired and other-app codes all answer 40029 (§2.2); only a reuse answers 40163.
   if (!rec || rec.app !== app || rec.expiresAt <= now) return { error: errorBody(40029) };
   if (rec.used) return { error: errorBody(40163) };
+  const refused = refuse?.(rec);
+  if (refused !== undefined) return { error: refused };
   rec.used = true;
   return { rec };
 }
@@ -149,14 +157,20 @@ function userinfo(ctx: EmulatorContext, q: URLSearchParams): string {
 }
 
 /**
- * Minimal Mini Program login (§6): accepts codes the emulator issued to the same appid (it has no
- * `wx.login`), with the same single-use rules as the OAuth code.
+ * Mini Program login (§6; miniprogram-protocol.md §1): codes from `miniProgramLogin`, and for
+ * compatibility any code issued to the same appid. Answers the user's *current* session_key (the
+ * one the latest `wx.login` created); 40226 for a blocked user, 45011 past the per-user quota.
  */
 function jscode2session(ctx: EmulatorContext, q: URLSearchParams): string {
-  const redeemed = redeemCode(ctx, q, 'js_code');
+  const refuse = (rec: CodeRecord): string | undefined => {
+    if (ctx.miniProgram.blocked.has(rec.user.key)) return errorBody(40226);
+    if (!ctx.miniProgram.takeQuota(rec.user.key, ctx.settings.miniProgramQuotaPerMinute)) return errorBody(45011);
+    return undefined;
+  };
+  const redeemed = redeemCode(ctx, q, 'js_code', refuse);
   if ('error' in redeemed) return redeemed.error;
   const { rec } = redeemed;
-  const body: Record<string, string> = { session_key: randomSessionKey(), openid: rec.openid };
+  const body: Record<string, string> = { session_key: ctx.miniProgram.sessionKey(rec.openid, false), openid: rec.openid };
   if (rec.app.boundToOpenPlatform) body.unionid = rec.unionid;
   return wechatJson(body);
 }

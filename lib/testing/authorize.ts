@@ -19,10 +19,13 @@ const CANONICAL_ORDER = ['appid', 'redirect_uri', 'response_type', 'scope', 'sta
 const SCOPES: Readonly<Record<AppRecord['client'], readonly string[]>> = {
   mp: ['snsapi_base', 'snsapi_userinfo'],
   web: ['snsapi_login'],
+  // Neither has a web authorize page: wx.login and the native SDK hand out their codes (miniprogram-protocol.md §6).
+  miniprogram: [],
+  app: [],
 };
 
 /** Pending consent lifetime: the website QR code expires after 5 minutes (§1.4); the in-WeChat sheet is given 10. */
-const PENDING_TTL_MS: Readonly<Record<AppRecord['client'], number>> = { mp: 10 * 60_000, web: 5 * 60_000 };
+const PENDING_TTL_MS: Readonly<Record<AppRecord['client'], number>> = { mp: 10 * 60_000, web: 5 * 60_000, miniprogram: 0, app: 0 };
 
 /** State rule of Official Account authorization: `[a-zA-Z0-9]`, at most 128 bytes (§1.2). */
 const MP_STATE_RE = /^[A-Za-z0-9]{0,128}$/;

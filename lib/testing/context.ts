@@ -1,8 +1,10 @@
 /**
  * Shared mutable state of one emulator instance: configuration, issued codes/tokens and switches.
  */
-import type { AppRecord } from './apps.js';
+import type { AppRecord, AppRecords } from './apps.js';
 import type { Faults } from './faults.js';
+import { MiniProgramState } from './miniprogram.js';
+import { ServerTokenState } from './server-tokens.js';
 import { BoundedStore, type Expiring } from './store.js';
 import type { MockUser } from './types.js';
 
@@ -47,6 +49,8 @@ export interface ResolvedSettings {
   accessTtlMs: number;
   refreshTtlMs: number;
   snapshotUserinfo: '48001' | 'virtual';
+  serverTokenTtlMs: number;
+  miniProgramQuotaPerMinute: number;
 }
 
 export interface Stats {
@@ -71,22 +75,22 @@ export class EmulatorContext {
   readonly refreshTokens: BoundedStore<RefreshRecord>;
   readonly pending = new BoundedStore<PendingAuth>(STORE_CAP, 0);
   autoConsent: { user: string; decision: 'allow' | 'deny' } | null = null;
+  readonly miniProgram = new MiniProgramState(STORE_CAP);
+  readonly serverTokens: ServerTokenState;
   readonly stats: Stats = { requests: new Map(), connections: 0, tlsFull: 0, tlsResumed: 0 };
 
   constructor(
-    readonly apps: { readonly mp: AppRecord; readonly web: AppRecord },
+    readonly apps: AppRecords,
     readonly users: readonly MockUser[],
     readonly settings: ResolvedSettings,
     readonly faults: Faults,
     readonly tls: boolean,
   ) {
-    this.appsByID = new Map([
-      [apps.mp.appID, apps.mp],
-      [apps.web.appID, apps.web],
-    ]);
+    this.appsByID = new Map(Object.values(apps).map((app) => [app.appID, app]));
     this.usersByKey = new Map(users.map((u) => [u.key, u]));
     this.accessTokens = new BoundedStore<AccessRecord>(STORE_CAP, settings.accessTtlMs);
     this.refreshTokens = new BoundedStore<RefreshRecord>(STORE_CAP, settings.refreshTtlMs);
+    this.serverTokens = new ServerTokenState(STORE_CAP, settings.serverTokenTtlMs);
   }
 
   /** The user chosen when nobody picks one (silent snsapi_base, missing form field): the first ordinary user. */
@@ -107,6 +111,8 @@ export class EmulatorContext {
     this.refreshTokens.clear();
     this.pending.clear();
     this.autoConsent = null;
+    this.miniProgram.clear();
+    this.serverTokens.clear();
     this.faults.clear();
     this.resetStats();
   }

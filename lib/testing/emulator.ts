@@ -10,8 +10,11 @@ import { API_ROUTES } from './api.js';
 import { openidFor, resolveApps, resolveUsers } from './apps.js';
 import { handleAuthorize, handleConfirm } from './authorize.js';
 import { EmulatorContext } from './context.js';
-import { applyFault, Faults, isFaultKind } from './faults.js';
-import { methodNotAllowed, notFound, send } from './http.js';
+import { handleControl } from './control.js';
+import { applyFault, Faults } from './faults.js';
+import { methodNotAllowed, notFound, readText, send } from './http.js';
+import { encryptOpenData, mintAppCode, mintJsCode, mintPhoneCode, requireUser } from './miniprogram.js';
+import { SERVER_API_ROUTES } from './wxa.js';
 import { avatarSvg } from './pages.js';
 import type { FaultKind, MockClient, MockWeChat, MockWeChatOptions } from './types.js';
 
@@ -21,7 +24,6 @@ const CONFIRM_PATH = '/connect/confirm';
 /** The api2.weixin.qq.com role (§5) lives under this prefix of the same server. */
 const API2_PREFIX = '/api2';
 const AVATAR_RE = /^\/avatar\/([A-Za-z0-9_-]+)\.svg$/;
-const JSON_UTF8 = 'application/json; charset=utf-8';
 
 /**
  * The pathname used for stats and faults. Requests whose Host starts with `api2.` (the benchmark
@@ -37,49 +39,31 @@ function isGet(req: IncomingMessage): boolean {
   return req.method === 'GET' || req.method === 'HEAD';
 }
 
-/** Test-only control endpoints, so that another process (the benchmark) can read counters and arm faults. */
-function handleControl(ctx: EmulatorContext, path: string, req: IncomingMessage, q: URLSearchParams, res: ServerResponse): void {
-  const ok = (): void => send(res, 200, JSON_UTF8, '{"ok":true}');
-  if (path === '/__mock/stats') {
-    if (!isGet(req)) return methodNotAllowed(res, 'GET');
-    const s = ctx.stats;
-    const body: Record<string, unknown> = { requests: Object.fromEntries(s.requests), connections: s.connections };
-    if (ctx.tls) body.tlsSessions = { full: s.tlsFull, resumed: s.tlsResumed };
-    return send(res, 200, JSON_UTF8, JSON.stringify(body));
-  }
-  if (req.method !== 'POST') return path === '/__mock/reset-stats' || path === '/__mock/reset' || path === '/__mock/fault' ? methodNotAllowed(res, 'POST') : notFound(res);
-  if (path === '/__mock/reset-stats') return (ctx.resetStats(), ok());
-  if (path === '/__mock/reset') return (ctx.reset(), ok());
-  if (path === '/__mock/fault') {
-    const rawKind = q.get('kind') ?? '';
-    // Named kinds win, so `kind=502` is the HTTP 502 fault rather than errcode 502.
-    const kind: unknown = isFaultKind(rawKind) || !/^-?\d+$/.test(rawKind) ? rawKind : Number(rawKind);
-    const faultPath = q.get('path');
-    if (!faultPath || !isFaultKind(kind)) return send(res, 400, JSON_UTF8, '{"ok":false,"error":"need path and a valid kind"}');
-    ctx.faults.set(faultPath, kind, Number(q.get('count') ?? '1'));
-    return ok();
-  }
-  notFound(res);
-}
-
 async function route(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const path = effectivePath(req, url.pathname);
   const q = url.searchParams;
   if (path.startsWith('/__mock/')) return handleControl(ctx, path, req, q, res);
 
-  const api = API_ROUTES.get(path.startsWith(API2_PREFIX + '/') ? path.slice(API2_PREFIX.length) : path);
+  const apiPath = path.startsWith(API2_PREFIX + '/') ? path.slice(API2_PREFIX.length) : path;
+  const api = API_ROUTES.get(apiPath);
+  const serverApi = SERVER_API_ROUTES.get(apiPath);
   const isConnect = path === AUTHORIZE_PATH || path === QRCONNECT_PATH || path === CONFIRM_PATH;
   // Only known routes are counted so that the stats map stays bounded.
-  if (api || isConnect) ctx.stats.requests.set(path, (ctx.stats.requests.get(path) ?? 0) + 1);
+  if (api || serverApi || isConnect) ctx.stats.requests.set(path, (ctx.stats.requests.get(path) ?? 0) + 1);
 
   const fault = ctx.faults.take(path);
   if (fault === 'slow') await delay(ctx.settings.slowMs, undefined, { signal });
-  else if (fault !== undefined) return applyFault(fault, req, res, api?.contentType ?? 'text/plain');
+  else if (fault !== undefined) return applyFault(fault, req, res, api?.contentType ?? serverApi?.contentType ?? 'text/plain');
 
   if (api) {
     if (!isGet(req)) return methodNotAllowed(res, 'GET');
     return send(res, 200, api.contentType, api.handle(ctx, q));
+  }
+  if (serverApi) {
+    // Method errors are WeChat's own (43002 on HTTP 200), so every method reaches the handler.
+    const body = serverApi.readsBody && req.method === 'POST' ? await readText(req) : '';
+    return send(res, 200, serverApi.contentType, serverApi.handle(ctx, { method: req.method ?? 'GET', query: q, body }));
   }
   if (path === AUTHORIZE_PATH || path === QRCONNECT_PATH) {
     if (!isGet(req)) return methodNotAllowed(res, 'GET');
@@ -131,6 +115,8 @@ export async function createMockWeChat(options: MockWeChatOptions = {}): Promise
       accessTtlMs: (options.tokenTtlSeconds?.access ?? 7200) * 1000,
       refreshTtlMs: (options.tokenTtlSeconds?.refresh ?? 30 * 24 * 3600) * 1000,
       snapshotUserinfo: options.snapshotUserinfo ?? 'virtual',
+      serverTokenTtlMs: (options.serverTokenTtlSeconds ?? 7200) * 1000,
+      miniProgramQuotaPerMinute: options.miniProgramQuotaPerMinute ?? 100,
     },
     new Faults(),
     options.tls !== undefined,
@@ -173,11 +159,13 @@ export async function createMockWeChat(options: MockWeChatOptions = {}): Promise
     apps: Object.freeze({
       mp: Object.freeze({ appID: apps.mp.appID, appSecret: apps.mp.appSecret }),
       web: Object.freeze({ appID: apps.web.appID, appSecret: apps.web.appSecret }),
+      miniprogram: Object.freeze({ appID: apps.miniprogram.appID, appSecret: apps.miniprogram.appSecret }),
+      app: Object.freeze({ appID: apps.app.appID, appSecret: apps.app.appSecret }),
     }),
     users: Object.freeze(users.map((u) => Object.freeze({ ...u }))),
     openidOf(client: MockClient, userKey: string): string {
       const app = apps[client];
-      if (!app) throw new TypeError(`openidOf: unknown client ${JSON.stringify(client)} (expected 'mp' or 'web')`);
+      if (!app) throw new TypeError(`openidOf: unknown client ${JSON.stringify(client)} (expected 'mp', 'web', 'miniprogram' or 'app')`);
       if (!ctx.usersByKey.has(userKey)) throw new TypeError(`openidOf: unknown user ${JSON.stringify(userKey)}`);
       return openidFor(app.appID, userKey);
     },
@@ -187,6 +175,15 @@ export async function createMockWeChat(options: MockWeChatOptions = {}): Promise
         if (v.decision !== 'allow' && v.decision !== 'deny') throw new TypeError('setAutoConsent: decision must be allow or deny');
       }
       ctx.autoConsent = v === null ? null : { user: v.user, decision: v.decision };
+    },
+    miniProgramLogin: (userKey) => mintJsCode(ctx, userKey),
+    appLogin: (userKey) => mintAppCode(ctx, userKey),
+    phoneCode: (userKey) => mintPhoneCode(ctx, userKey),
+    encryptedDataFor: (userKey, data) => encryptOpenData(ctx, userKey, data),
+    setUserBlocked(userKey: string, blocked: boolean): void {
+      const user = requireUser(ctx, userKey, 'setUserBlocked');
+      if (blocked) ctx.miniProgram.blocked.add(user.key);
+      else ctx.miniProgram.blocked.delete(user.key);
     },
     setFault(path: string, kind: FaultKind, count: number): void {
       ctx.faults.set(path, kind, count);

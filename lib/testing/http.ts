@@ -46,3 +46,23 @@ export function readForm(req: IncomingMessage, limit = 16 * 1024): Promise<URLSe
     req.on('error', reject);
   });
 }
+
+/** Reads a small body as UTF-8 text (JSON APIs and the control API); rejects past `limit` bytes. */
+export function readText(req: IncomingMessage, limit = 16 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new TypeError('body too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

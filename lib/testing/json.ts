@@ -26,8 +26,15 @@ const ERRMSG: Readonly<Record<number, string>> = {
   42001: 'access_token expired',
   42002: 'refresh_token expired',
   42003: 'code expired',
+  43002: 'require POST method',
+  44002: 'empty post data',
+  45009: 'reach max api daily quota limit',
   45011: 'api minute-quota reach limit mustslower retry next minute',
+  47001: 'data format error',
   48001: 'api unauthorized',
+  40164: 'invalid ip, not in whitelist',
+  87008: 'invalid sig_method',
+  87009: 'invalid signature',
 };
 
 /** Serialises like WeChat: plain JSON.stringify (insertion order = field order) with `/` → `\/`. */

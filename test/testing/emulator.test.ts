@@ -17,7 +17,24 @@ describe('createMockWeChat()', () => {
 
     it('exposes exactly the documented members', () => {
       expect(Object.keys(mock).sort()).toEqual(
-        ['apiBaseURL', 'apps', 'authorizationURL', 'close', 'openidOf', 'qrconnectURL', 'reset', 'setAutoConsent', 'setFault', 'url', 'users'].sort(),
+        [
+          'apiBaseURL',
+          'apps',
+          'authorizationURL',
+          'close',
+          'openidOf',
+          'qrconnectURL',
+          'reset',
+          'setAutoConsent',
+          'setFault',
+          'url',
+          'users',
+          'miniProgramLogin',
+          'appLogin',
+          'phoneCode',
+          'encryptedDataFor',
+          'setUserBlocked',
+        ].sort(),
       );
     });
 
@@ -33,8 +50,10 @@ describe('createMockWeChat()', () => {
       expect(mock.apps).toEqual({
         mp: { appID: 'wxmock00000000mp01', appSecret: '6d6f636b2d6d702d7365637265743031' },
         web: { appID: 'wxmock0000000web01', appSecret: '6d6f636b2d7765622d73656372657431' },
+        miniprogram: { appID: 'wxmock000000mini01', appSecret: '6d6f636b2d6d696e692d736563726574' },
+        app: { appID: 'wxmock0000000app01', appSecret: '6d6f636b2d6170702d73656372657431' },
       });
-      for (const app of [mock.apps.mp, mock.apps.web]) {
+      for (const app of Object.values(mock.apps)) {
         expect(app.appID).toMatch(/^wx[a-z0-9]{16}$/);
         expect(app.appSecret).toMatch(/^[0-9a-f]{32}$/);
       }
@@ -68,7 +87,7 @@ describe('createMockWeChat()', () => {
       });
 
       it('rejects unknown clients and users', () => {
-        expect(() => mock.openidOf('app' as 'mp', 'alice')).toThrow(/unknown client/);
+        expect(() => mock.openidOf('desktop' as 'mp', 'alice')).toThrow(/unknown client/);
         expect(() => mock.openidOf('mp', 'mallory')).toThrow(/unknown user/);
       });
     });
@@ -164,7 +183,7 @@ describe('createMockWeChat()', () => {
       try {
         expect(m.apps.mp).toEqual({ appID: 'wx1111111111111111', appSecret: 'a'.repeat(32) });
         expect(m.apps.web.appID).toBe('wxmock0000000web01');
-        expect(m.users).toEqual([{ key: 'carol', nickname: 'Carol 卡罗尔', unionid: 'oCAROL', snapshot: false }]);
+        expect(m.users).toEqual([{ key: 'carol', nickname: 'Carol 卡罗尔', unionid: 'oCAROL', snapshot: false, phoneNumber: expect.stringMatching(/^13\d{9}$/) }]);
         const r = await get(authorizeURL(m, 'mp', { scope: 'snsapi_base' }));
         const code = new URL(r.headers.location as string).searchParams.get('code') as string;
         expect(json(await exchange(m, 'mp', code)).openid).toBe(m.openidOf('mp', 'carol'));
