@@ -93,12 +93,25 @@ export class WeChatHttpClient {
   }
 
   /** GET `endpoint` (a path such as `/sns/userinfo`) with failover across the API bases. */
-  async get<T extends object>(endpoint: string, query: Record<string, string>, options: WeChatGetOptions = {}): Promise<WeChatResponse<T>> {
+  get<T extends object>(endpoint: string, query: Record<string, string>, options: WeChatGetOptions = {}): Promise<WeChatResponse<T>> {
+    return this.call<T>('get', endpoint, query, undefined, options);
+  }
+
+  /**
+   * POST a JSON body to `endpoint` (`/cgi-bin/stable_token`, `/wxa/business/getuserphonenumber`:
+   * "仅支持 POST JSON", wechat-miniprogram-protocol.md §4.2, §5), query parameters in the URL,
+   * with the same failover, error mapping and redaction as {@link get}.
+   */
+  post<T extends object>(endpoint: string, query: Record<string, string>, body: object, options: WeChatGetOptions = {}): Promise<WeChatResponse<T>> {
+    return this.call<T>('post', endpoint, query, JSON.stringify(body), options);
+  }
+
+  private async call<T extends object>(method: 'get' | 'post', endpoint: string, query: Record<string, string>, body: string | undefined, options: WeChatGetOptions): Promise<WeChatResponse<T>> {
     let firstFailure: WeChatAPIError | WeChatTransportError | undefined;
     for (const base of this.bases) {
       let response: WeChatResponse<JsonObject>;
       try {
-        response = await this.attempt(base, endpoint, query);
+        response = await this.attempt(base, endpoint, query, method, body);
       } catch (err) {
         firstFailure ??= err as WeChatTransportError;
         continue;
@@ -123,9 +136,14 @@ export class WeChatHttpClient {
     throw firstFailure as Error;
   }
 
-  private async attempt({ url: base, host }: { url: string; host: string }, endpoint: string, query: Record<string, string>): Promise<WeChatResponse<JsonObject>> {
+  private async attempt(
+    { url: base, host }: { url: string; host: string },
+    endpoint: string,
+    query: Record<string, string>,
+    method: 'get' | 'post' = 'get',
+    body?: string,
+  ): Promise<WeChatResponse<JsonObject>> {
     let res: AxiosResponse<unknown>;
-    const method = 'get';
     try {
       // request(), not get(): get() merges its config once more. The query
       // goes in the URL, not in `params`: axios copies and walks `params` on
@@ -134,6 +152,7 @@ export class WeChatHttpClient {
         this.axios.request({
           method,
           url: `${base}${endpoint}?${toQueryString(query)}`,
+          ...(body === undefined ? {} : { data: body, headers: JSON_BODY_HEADERS }),
           timeout: this.timeout,
           ...(signal ? { signal } : {}),
           responseType: 'text',
@@ -182,6 +201,7 @@ export class WeChatHttpClient {
 const MAX_BODY_BYTES = 1024 * 1024;
 const KEEP_BODY_AS_TEXT = [(data: unknown): unknown => data];
 const ANY_STATUS = (): boolean => true;
+const JSON_BODY_HEADERS = { 'Content-Type': 'application/json' };
 
 /** Thrown when {@link withDeadline}'s timer fires first; its code makes it kind `timeout`. */
 const DEADLINE_PASSED = Object.freeze({ code: 'ETIMEDOUT', message: 'deadline passed' });
