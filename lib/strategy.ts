@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import OAuth2Strategy from 'passport-oauth2';
 import type { oauth2tokenCallback } from 'oauth';
 import { toWeChatAuthorizeURL } from './authorize-url.js';
+import { absoluteURL } from './request-url.js';
 import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from './errors.js';
 import { WeChatHttpClient } from './http.js';
 import { REFRESH_PATH, TOKEN_PATH, WeChatOAuth2 } from './oauth2.js';
@@ -80,6 +81,7 @@ export class Strategy extends OAuth2Strategy {
   declare protected _oauth2: WeChatOAuth2;
   declare _refreshURL: string;
   declare protected _callbackURL?: string;
+  declare protected _trustProxy?: boolean;
   /** Per-request only: set on the request's delegate object, never on the shared strategy. */
   declare private _flow?: LoginFlow;
 
@@ -167,7 +169,10 @@ export class Strategy extends OAuth2Strategy {
    * this request, then delegates to passport-oauth2's flow on a per-request
    * object, so nothing request-specific is written to the shared strategy.
    */
-  override authenticate(req: Request, options: WeChatAuthenticateOptions = {}): void {
+  override authenticate(req: Request, authenticateOptions: WeChatAuthenticateOptions = {}): void {
+    // Absolute before passport-oauth2 sees it: its own resolution needs Express's req.connection (not on Fastify 5).
+    const callbackURL = authenticateOptions.callbackURL ?? this._callbackURL;
+    const options = callbackURL ? { ...authenticateOptions, callbackURL: absoluteURL(req, callbackURL, this._trustProxy === true) } : authenticateOptions;
     const query = (req.query ?? {}) as Record<string, unknown>;
     const params = { code: query.code, state: query.state, error: query.error };
     for (const [name, value] of Object.entries(params)) {
