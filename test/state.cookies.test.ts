@@ -2,7 +2,7 @@
  * cookies.ts on the request shapes each framework hands a strategy (the real
  * frameworks run in test/frameworks/; these pin each branch down).
  */
-import { browserFingerprint, cookieAdvice, cookieHeader, frameworkOf, readCookie, setCookie } from '../lib/state/cookies';
+import { browserFingerprint, cookieAdvice, cookieHeader, frameworkOf, readCookie, sessionAdvice, setCookie } from '../lib/state/cookies';
 
 const expressLike = (headers: Record<string, string> = {}, secure = false) => {
   const appended: string[] = [];
@@ -101,6 +101,14 @@ describe('cookies on each framework\'s request', () => {
       expect(frameworkOf(req)).toBe('unknown');
       expect(setCookie(req, 'n', 'v', 60)).toBe(false);
       expect(cookieAdvice(req)).toMatch(/Express .*Koa .*Fastify/);
+    });
+  });
+
+  describe('the advice when the session state store finds no session', () => {
+    it('names each framework\'s session middleware', () => {
+      expect(sessionAdvice(koaLike(false).req)).toMatch(/^Koa: .*koa-session/);
+      expect(sessionAdvice(fastifyLike(undefined))).toMatch(/^Fastify: .*@fastify\/secure-session/);
+      expect(sessionAdvice(expressLike().req)).toMatch(/^Express or NestJS: .*express-session/);
     });
   });
 

@@ -119,6 +119,18 @@ export function cookieAdvice(req: Request): string {
   }
 }
 
+/** How to give this framework the session the default state store needs. */
+export function sessionAdvice(req: Request): string {
+  switch (frameworkOf(req)) {
+    case 'koa':
+      return 'Koa: app.use(session(app)) from koa-session before passport.initialize()';
+    case 'fastify':
+      return 'Fastify: register @fastify/secure-session (or @fastify/cookie and @fastify/session) before @fastify/passport';
+    default:
+      return 'Express or NestJS: app.use(session({ secret, resave: false, saveUninitialized: false })) from express-session before passport';
+  }
+}
+
 function cookieJarOf(req: Request): CookieJar | undefined {
   const cookies = (req as { cookies?: unknown }).cookies as Partial<CookieJar> | undefined;
   return cookies && typeof cookies.get === 'function' && typeof cookies.set === 'function' ? (cookies as CookieJar) : undefined;

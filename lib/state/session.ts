@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { sessionAdvice } from './cookies.js';
 import { randomAlphanumeric } from './random.js';
 import { MemorySeenStore, type SeenStore } from './seen.js';
 import { invalidState, type StateMeta, type StoreCallback, type VerifyStateCallback, type WeChatStateStore } from './types.js';
@@ -57,7 +58,7 @@ export class SessionStateStore implements WeChatStateStore {
 
   store(req: Request, appState: unknown, meta: StateMeta, callback: StoreCallback): void {
     const session = sessionOf(req);
-    if (!session) return callback(missingSession());
+    if (!session) return callback(missingSession(req));
     // Oldest first: drop the oldest to keep room for this one.
     const earlier = pendingLogins(session, this.key);
     const pending = earlier.slice(earlier.length - Math.max(0, this.maxPending - 1));
@@ -71,7 +72,7 @@ export class SessionStateStore implements WeChatStateStore {
 
   verify(req: Request, providedState: string, meta: StateMeta, callback: VerifyStateCallback): void {
     const session = sessionOf(req);
-    if (!session) return callback(missingSession(), false);
+    if (!session) return callback(missingSession(req), false);
     const pending = pendingLogins(session, this.key);
     const index = pending.findIndex((p) => p.handle === providedState);
     const login = pending[index];
@@ -120,6 +121,6 @@ function sessionOf(req: Request): SessionBag | undefined {
   return session && typeof session === 'object' ? (session as SessionBag) : undefined;
 }
 
-function missingSession(): Error {
-  return new Error('WeChatStrategy requires session support when using state. Did you forget to use express-session middleware? (Or pass a SignedStateStore as `store`.)');
+function missingSession(req: Request): Error {
+  return new Error(`WeChatStrategy requires session support when using state: ${sessionAdvice(req)}. (Or pass a SignedStateStore as \`store\`.)`);
 }
