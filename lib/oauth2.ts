@@ -33,6 +33,21 @@ export class WeChatOAuth2 extends OAuth2 {
     customHeaders?: OutgoingHttpHeaders,
   ) {
     super(clientId, clientSecret, baseSite, authorizePath, accessTokenPath, customHeaders);
+    // node-oauth keeps the secret in a plain enumerable field, which
+    // util.inspect, console.log and JSON.stringify print. It stays readable
+    // and writable under its name (passport-oauth2-refresh and subclasses use
+    // it) but as a non-enumerable accessor over a closure: printed, it is at
+    // most `[Getter/Setter]`. Not a #private field: the strategy reads it
+    // through per-request `Object.create(oauth2)` copies, which have none.
+    let secret = clientSecret;
+    Object.defineProperty(this, '_clientSecret', {
+      get: () => secret,
+      set: (value: string) => {
+        secret = value;
+      },
+      enumerable: false,
+      configurable: true,
+    });
   }
 
   /** The appid (node-oauth keeps it protected). */

@@ -39,7 +39,8 @@ const NONCE_LENGTH = 32;
  * browser's nonce cookie. Each state is accepted once (see {@link SeenStore}).
  */
 export class SignedStateStore implements WeChatStateStore {
-  private readonly secret: Buffer;
+  /** The HMAC key: #private, so util.inspect, console.log and JSON.stringify of the store cannot print it. */
+  readonly #secret: Buffer;
   private readonly maxAge: number;
   private readonly bindToBrowser: boolean;
   private readonly seen: SeenStore;
@@ -49,7 +50,7 @@ export class SignedStateStore implements WeChatStateStore {
     if (!options || (typeof options.secret !== 'string' && !Buffer.isBuffer(options.secret)) || options.secret.length < 16) {
       throw new TypeError('SignedStateStore requires options.secret: a random string of at least 16 (better 32) characters, the same on every instance');
     }
-    this.secret = Buffer.from(options.secret);
+    this.#secret = Buffer.from(options.secret);
     this.maxAge = options.maxAge ?? 10 * 60 * 1000;
     this.bindToBrowser = options.bindToBrowser ?? true;
     this.seen = options.seen ?? new MemorySeenStore();
@@ -101,7 +102,7 @@ export class SignedStateStore implements WeChatStateStore {
 
   private mac(expiry: string, id: string, appID: string, nonce: string): string {
     const nonceHash = nonce ? hashNonce(nonce) : '-';
-    return createHmac('sha256', this.secret).update(`wechat-state.v1|${expiry}|${id}|${appID}|${nonceHash}`).digest('hex').slice(0, MAC_LENGTH);
+    return createHmac('sha256', this.#secret).update(`wechat-state.v1|${expiry}|${id}|${appID}|${nonceHash}`).digest('hex').slice(0, MAC_LENGTH);
   }
 }
 
