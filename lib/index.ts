@@ -11,4 +11,20 @@ export { MemorySeenStore, type SeenStore } from './state/seen.js';
 export { MemoryDeduplicator, dedupeKey, type CallbackDeduplicator, type CallbackOutcome, type DedupeTicket, type MemoryDeduplicatorOptions } from './dedupe.js';
 export type { WeChatStateStore, StateMeta } from './state/types.js';
 export type * from './types.js';
+export { WeChatMiniProgramStrategy } from './miniprogram/strategy.js';
+export { WeChatMiniProgramError, type WeChatMiniProgramErrorCode } from './miniprogram/errors.js';
+export { MemorySessionKeyStore, type SessionKeyStore, type MemorySessionKeyStoreOptions } from './miniprogram/session-keys.js';
+export type * from './miniprogram/types.js';
+export {
+  WeChatAppStrategy,
+  type WeChatAppProfile,
+  type WeChatAppStrategyOptions,
+  type WeChatAppStrategyOptionsWithRequest,
+  type WeChatAppStrategyOptionsBase,
+  type AppVerifyFunction,
+  type AppVerifyFunctionWithParams,
+  type AppVerifyFunctionWithRequest,
+  type AppVerifyFunctionWithRequestAndParams,
+} from './app-strategy.js';
+export { WeChatAccessTokenManager, STALE_TOKEN_ERRCODES, type AccessTokenStore, type CachedAccessToken, type WeChatAccessTokenManagerOptions } from './access-token.js';
 export default Strategy;

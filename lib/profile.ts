@@ -1,10 +1,10 @@
-import type { WeChatClient, WeChatProfile, WeChatTokenResponse, WeChatUserInfo } from './types.js';
+import type { WeChatClient, WeChatProfileClient, WeChatProfile, WeChatTokenResponse, WeChatUserInfo } from './types.js';
 
 /** What the profile needs besides the response body. */
-export interface ParseProfileContext {
+export interface ParseProfileContext<C extends WeChatProfileClient = WeChatClient> {
   /** The appid that issued the openid. */
   appID: string;
-  client: WeChatClient;
+  client: C;
   /** The token response of the same login: source of `scope`, `is_snapshotuser` and a fallback `unionid`. */
   token?: Pick<WeChatTokenResponse, 'scope' | 'unionid' | 'is_snapshotuser' | 'openid'>;
   /** The text an already-parsed `body` came from, kept as `_raw` (saves parsing it twice). */
@@ -25,7 +25,7 @@ export interface ParseProfileContext {
  * - `gender` only for sex 1/2: WeChat answers 0 for everyone since 2021-10-20 (§3.3).
  * - No `emails`: WeChat has none, and inventing one breaks apps (user-needs.md §3.13).
  */
-export function parseProfile(body: string | WeChatUserInfo | WeChatTokenResponse, context: ParseProfileContext): WeChatProfile {
+export function parseProfile<C extends WeChatProfileClient = WeChatClient>(body: string | WeChatUserInfo | WeChatTokenResponse, context: ParseProfileContext<C>): WeChatProfile<C> {
   const raw = typeof body === 'string' ? body : (context.raw ?? JSON.stringify(body));
   const json: unknown = typeof body === 'string' ? JSON.parse(body) : body;
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
@@ -39,7 +39,7 @@ export function parseProfile(body: string | WeChatUserInfo | WeChatTokenResponse
   if (!openid) throw new TypeError('parseProfile: the body has no openid');
 
   const token = context.token;
-  const profile: WeChatProfile = {
+  const profile: WeChatProfile<C> = {
     provider: 'wechat',
     id: openid,
     openid,

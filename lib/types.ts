@@ -8,6 +8,12 @@ import type { CallbackDeduplicator } from './dedupe.js';
 export type WeChatClient = 'mp' | 'web';
 
 /**
+ * The surface a profile came from: `WeChatStrategy`'s `mp`/`web`, the Mini
+ * Program (`WeChatMiniProgramStrategy`) or the native mobile app (`WeChatAppStrategy`).
+ */
+export type WeChatProfileClient = WeChatClient | 'miniprogram' | 'app';
+
+/**
  * `mp`: Official Account web authorization inside WeChat (`connect/oauth2/authorize`).
  * `web`: Open Platform website QR login (`connect/qrconnect`).
  * `auto`: `mp` when the User-Agent contains `MicroMessenger`, else `web`.
@@ -47,8 +53,12 @@ export interface WeChatUserInfo {
   unionid?: string;
 }
 
-/** The user profile handed to verify (Passport's normalized profile plus WeChat's ids). */
-export interface WeChatProfile {
+/**
+ * The user profile handed to verify (Passport's normalized profile plus WeChat's ids).
+ * `WeChatStrategy` gives `WeChatProfile` (`client` `'mp'` or `'web'`); `WeChatAppStrategy`
+ * gives `WeChatProfile<'app'>`.
+ */
+export interface WeChatProfile<C extends WeChatProfileClient = WeChatClient> {
   provider: 'wechat';
   /** The openid: stable per user *per app*. */
   id: string;
@@ -57,7 +67,7 @@ export interface WeChatProfile {
   unionid?: string;
   /** The appid that issued this openid (openids are only unique per app). */
   appID: string;
-  client: WeChatClient;
+  client: C;
   scope: string;
   /** The nickname, or `''` (always `''` for snsapi_base). */
   displayName: string;

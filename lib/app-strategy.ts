@@ -1,0 +1,181 @@
+import type { Request } from 'express';
+import type { AxiosInstance } from 'axios';
+import { CodeLoginStrategy, type CodeLoginFailure } from './code-login.js';
+import type { CallbackDeduplicator, CallbackOutcome } from './dedupe.js';
+import { WeChatAPIError } from './errors.js';
+import { WeChatHttpClient } from './http.js';
+import { envList } from './miniprogram/strategy.js';
+import { TOKEN_PATH, WeChatOAuth2 } from './oauth2.js';
+import { parseProfile } from './profile.js';
+import type { VerifyCallback, WeChatLang, WeChatProfile, WeChatTokenResponse, WeChatUserInfo } from './types.js';
+
+const USERINFO_PATH = '/sns/userinfo';
+
+export type WeChatAppProfile = WeChatProfile<'app'>;
+
+export type AppVerifyFunction = (accessToken: string, refreshToken: string, profile: WeChatAppProfile, done: VerifyCallback) => void;
+export type AppVerifyFunctionWithParams = (accessToken: string, refreshToken: string, params: WeChatTokenResponse, profile: WeChatAppProfile, done: VerifyCallback) => void;
+export type AppVerifyFunctionWithRequest = (req: Request, accessToken: string, refreshToken: string, profile: WeChatAppProfile, done: VerifyCallback) => void;
+export type AppVerifyFunctionWithRequestAndParams = (
+  req: Request,
+  accessToken: string,
+  refreshToken: string,
+  params: WeChatTokenResponse,
+  profile: WeChatAppProfile,
+  done: VerifyCallback,
+) => void;
+
+export interface WeChatAppStrategyOptionsBase {
+  /** The Open Platform mobile app's appid (env `WECHAT_MOBILE_APP_ID`). */
+  appID?: string | undefined;
+  /** Env `WECHAT_MOBILE_APP_SECRET`. Never logged. */
+  appSecret?: string | undefined;
+  apiBaseURL?: string | readonly string[] | undefined;
+  timeout?: number | undefined;
+  httpClient?: AxiosInstance | undefined;
+  /** `/sns/userinfo` language, default `zh_CN`. */
+  lang?: WeChatLang | undefined;
+  /** Skip `/sns/userinfo` (the profile is then built from the token response). */
+  skipUserProfile?: boolean | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void) | (() => boolean) | undefined;
+  /**
+   * Default `true`: only `Content-Type: application/json` posts are read. A
+   * cross-site HTML form cannot send JSON without a CORS preflight, so another
+   * site cannot log a browser in with its own code (login CSRF). Turn it off
+   * only for an endpoint no browser session depends on.
+   */
+  jsonOnly?: boolean | undefined;
+  deduplicator?: CallbackDeduplicator | undefined;
+  /** Default `'wechat-app'`. */
+  name?: string | undefined;
+}
+
+export interface WeChatAppStrategyOptions extends WeChatAppStrategyOptionsBase {
+  passReqToCallback?: false | undefined;
+}
+
+export interface WeChatAppStrategyOptionsWithRequest extends WeChatAppStrategyOptionsBase {
+  passReqToCallback: true;
+}
+
+/** What verify gets, as plain JSON a duplicate on another instance can replay (sealed by a shared deduplicator). */
+interface AppLogin {
+  accessToken: string;
+  refreshToken: string;
+  params: WeChatTokenResponse;
+  profile: WeChatAppProfile;
+}
+
+type AnyVerify = AppVerifyFunction | AppVerifyFunctionWithParams | AppVerifyFunctionWithRequest | AppVerifyFunctionWithRequestAndParams;
+
+/**
+ * Passport strategy for native-app login (移动应用): the OpenSDK's SendAuth
+ * hands the app a code, the app posts it here, and the server redeems it at
+ * `/sns/oauth2/access_token` with the mobile appid, then reads
+ * `/sns/userinfo` (SendAuth's scope is always snsapi_userinfo;
+ * miniprogram-protocol.md §6). Same errcode mapping, verify forms and
+ * single-exchange rule as `WeChatStrategy`.
+ */
+export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
+  readonly appID: string;
+  readonly #oauth2: WeChatOAuth2;
+  readonly #http: WeChatHttpClient;
+  readonly #lang: WeChatLang;
+  readonly #skip: WeChatAppStrategyOptionsBase['skipUserProfile'];
+  readonly #jsonOnly: boolean;
+  readonly #verify: AnyVerify;
+  readonly #passReqToCallback: boolean;
+
+  constructor();
+  constructor(verify: AppVerifyFunction);
+  constructor(verify: AppVerifyFunctionWithParams);
+  constructor(options: WeChatAppStrategyOptions, verify?: AppVerifyFunction);
+  constructor(options: WeChatAppStrategyOptionsWithRequest, verify: AppVerifyFunctionWithRequest);
+  constructor(options: WeChatAppStrategyOptions, verify: AppVerifyFunctionWithParams);
+  constructor(options: WeChatAppStrategyOptionsWithRequest, verify: AppVerifyFunctionWithRequestAndParams);
+  constructor(optionsOrVerify?: WeChatAppStrategyOptionsBase | AnyVerify, maybeVerify?: AnyVerify) {
+    if (typeof optionsOrVerify === 'function' && maybeVerify !== undefined) throw new TypeError('WeChatAppStrategy: pass (options, verify) or (verify) alone');
+    if (optionsOrVerify !== undefined && optionsOrVerify !== null && typeof optionsOrVerify !== 'object' && typeof optionsOrVerify !== 'function') {
+      throw new TypeError(`WeChatAppStrategy: options must be an object such as { appID, appSecret }, not ${typeof optionsOrVerify}`);
+    }
+    if (maybeVerify !== undefined && maybeVerify !== null && typeof maybeVerify !== 'function') throw new TypeError(`WeChatAppStrategy: verify must be a function, not ${typeof maybeVerify}`);
+    const options = (typeof optionsOrVerify === 'object' && optionsOrVerify !== null ? optionsOrVerify : {}) as WeChatAppStrategyOptionsBase & { passReqToCallback?: boolean };
+    const verify = typeof optionsOrVerify === 'function' ? optionsOrVerify : maybeVerify;
+    super(options.name ?? 'wechat-app', options.deduplicator);
+    const env = process.env;
+    const appID = options.appID ?? env.WECHAT_MOBILE_APP_ID;
+    const appSecret = options.appSecret ?? env.WECHAT_MOBILE_APP_SECRET;
+    if (!appID) throw new TypeError('WeChatAppStrategy requires options.appID (or the WECHAT_MOBILE_APP_ID environment variable)');
+    if (!appSecret) throw new TypeError('WeChatAppStrategy requires options.appSecret (or the WECHAT_MOBILE_APP_SECRET environment variable)');
+    this.appID = appID;
+    this.#http = new WeChatHttpClient({ apiBaseURL: options.apiBaseURL ?? envList(env.WECHAT_API_BASE_URL), timeout: options.timeout, httpClient: options.httpClient });
+    this.#oauth2 = new WeChatOAuth2(appID, appSecret, '', '', this.#http.apiBaseURLs[0] + TOKEN_PATH);
+    this.#oauth2.wechat = this.#http;
+    this.#lang = options.lang ?? 'zh_CN';
+    this.#skip = options.skipUserProfile;
+    this.#jsonOnly = options.jsonOnly ?? true;
+    this.#verify = verify ?? defaultVerify;
+    this.#passReqToCallback = options.passReqToCallback === true;
+  }
+
+  override authenticate(req: Request): void {
+    if (this.shared.#jsonOnly && !isJSON(req)) {
+      return this.fail({ message: 'invalid_request', detail: 'Send the code as JSON (Content-Type: application/json).' } satisfies CodeLoginFailure, 415);
+    }
+    super.authenticate(req);
+  }
+
+  protected dedupeParts(code: string): string[] {
+    return ['app', this.appID, code];
+  }
+
+  protected async redeem(code: string): Promise<AppLogin> {
+    const self = this.shared;
+    const token = await self.#oauth2.exchangeCode(code);
+    const { access_token: accessToken, refresh_token: refreshToken, ...publicFields } = token;
+    let profile: WeChatAppProfile;
+    if ((await self.#shouldSkipProfile(accessToken)) || token.scope === 'snsapi_base') {
+      profile = parseProfile(publicFields as WeChatTokenResponse, { appID: this.appID, client: 'app', token });
+    } else {
+      const { json, raw } = await self.#http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: accessToken, openid: token.openid, lang: self.#lang });
+      profile = parseProfile(json, { appID: this.appID, client: 'app', raw, token });
+    }
+    return { accessToken, refreshToken, params: token, profile };
+  }
+
+  /** passport-oauth2's verify arities: (req?, accessToken, refreshToken, params?, profile, done). */
+  protected runVerify(req: Request, login: AppLogin, done: VerifyCallback): void {
+    const self = this.shared;
+    const verify = self.#verify as (...args: unknown[]) => void;
+    const withParams = verify.length === (self.#passReqToCallback ? 6 : 5);
+    const args: unknown[] = [login.accessToken, login.refreshToken, ...(withParams ? [login.params] : []), login.profile, done];
+    verify(...(self.#passReqToCallback ? [req, ...args] : args));
+  }
+
+  /** A bad, reused or expired code is the user's to retry (`invalid_code`, 400), as in `WeChatStrategy`. */
+  protected outcomeOfError(err: unknown): CallbackOutcome {
+    if (err instanceof WeChatAPIError && err.isCodeError) {
+      return { kind: 'fail', challenge: { message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies CodeLoginFailure, status: 400 };
+    }
+    return { kind: 'error', error: err instanceof Error ? err : new Error(String(err)) };
+  }
+
+  #shouldSkipProfile(accessToken: string): Promise<boolean> {
+    const skip = this.#skip;
+    if (typeof skip !== 'function') return Promise.resolve(skip === true);
+    if (skip.length > 1) {
+      return new Promise((resolve, reject) => {
+        (skip as (t: string, cb: (err: Error | null, skip?: boolean) => void) => void)(accessToken, (err, result) => (err ? reject(err) : resolve(!!result)));
+      });
+    }
+    return Promise.resolve(!!(skip as () => boolean)());
+  }
+}
+
+function isJSON(req: Request): boolean {
+  const type = req.headers?.['content-type'];
+  return typeof type === 'string' && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type);
+}
+
+function defaultVerify(_accessToken: string, _refreshToken: string, profile: WeChatAppProfile, done: VerifyCallback): void {
+  done(null, profile as unknown as Express.User);
+}

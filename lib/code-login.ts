@@ -1,0 +1,127 @@
+import type { Request } from 'express';
+import { dedupeKey, MemoryDeduplicator, type CallbackDeduplicator, type CallbackOutcome, type DedupeTicket } from './dedupe.js';
+import type { VerifyCallback } from './types.js';
+
+/** The longest code accepted: WeChat's are 32 characters; anything far longer is not one. */
+const MAX_CODE_LENGTH = 512;
+
+/**
+ * The `code` a Mini Program or mobile app posted: `req.body.code` (JSON or
+ * urlencoded), else `req.query.code`. `undefined` when it is missing, empty,
+ * repeated or not a string.
+ */
+export function codeOf(req: Request): string | undefined {
+  const body = req.body as Record<string, unknown> | undefined;
+  const fromBody = body !== null && typeof body === 'object' ? body.code : undefined;
+  const code = fromBody !== undefined ? fromBody : (req.query as Record<string, unknown> | undefined)?.code;
+  return typeof code === 'string' && code !== '' && code.length <= MAX_CODE_LENGTH ? code : undefined;
+}
+
+/** How a code login failed without being an error. */
+export interface CodeLoginFailure {
+  message: string;
+  errcode?: number;
+  detail?: string;
+}
+
+type Settle = Extract<DedupeTicket, { role: 'leader' }>['settle'];
+
+/**
+ * What the Mini Program and mobile-app strategies share: a code posted by a
+ * client app, redeemed once however often it is submitted (a `wx.request`
+ * retry, a double tap), then verify. `Login` is what verify needs, as plain
+ * JSON with nothing a duplicate on another instance must not see.
+ *
+ * Passport calls `authenticate` on a per-request copy carrying
+ * success/fail/error, so request state lives in closures, never on `this`.
+ */
+export abstract class CodeLoginStrategy<Login> {
+  name: string;
+  declare success: (user: Express.User, info?: object) => void;
+  declare fail: (challenge?: object | string | number, status?: number) => void;
+  declare error: (err: Error) => void;
+  protected readonly deduplicator: CallbackDeduplicator;
+  /**
+   * The strategy itself, also when `this` is passport's per-request copy:
+   * `#private` fields are not inherited through a prototype, so subclasses
+   * reach them through `this.shared`.
+   */
+  protected readonly shared: this = this;
+
+  protected constructor(name: string, deduplicator: CallbackDeduplicator | undefined) {
+    this.name = name;
+    this.deduplicator = deduplicator ?? new MemoryDeduplicator();
+  }
+
+  /** The appid duplicates are grouped under, and the label of this kind of code. */
+  protected abstract dedupeParts(code: string): string[];
+  /** Redeems the code (one upstream exchange) and builds what verify gets. */
+  protected abstract redeem(code: string): Promise<Login>;
+  /** Calls the app's verify with `login`, in the form it was given. */
+  protected abstract runVerify(req: Request, login: Login, done: VerifyCallback): void;
+  /** A failed exchange as a `fail` (the user's to retry) or an `error` (the server's). */
+  protected abstract outcomeOfError(err: unknown): CallbackOutcome;
+
+  authenticate(req: Request): void {
+    const code = codeOf(req);
+    if (code === undefined) {
+      return this.fail({ message: 'invalid_request', detail: 'POST a JSON body {"code": "..."}: the code from the client app.' } satisfies CodeLoginFailure, 400);
+    }
+    let ticket: DedupeTicket | Promise<DedupeTicket>;
+    try {
+      ticket = this.deduplicator.begin(dedupeKey(...this.dedupeParts(code)));
+    } catch (err) {
+      return this.error(err as Error);
+    }
+    const onTicket = (t: DedupeTicket): void => {
+      if (t.role === 'leader') return this.lead(req, code, t.settle);
+      t.outcome.then(
+        (outcome) => this.replay(req, outcome),
+        (err: Error) => this.error(err),
+      );
+    };
+    if ('role' in ticket) return onTicket(ticket);
+    ticket.then(onTicket, (err: Error) => this.error(err));
+  }
+
+  private lead(req: Request, code: string, settle: Settle): void {
+    const end = (outcome: CallbackOutcome): void => {
+      settle(outcome);
+      this.finish(outcome);
+    };
+    this.redeem(code).then(
+      (login) => this.verify(req, login, end),
+      (err: unknown) => end(this.outcomeOfError(err)),
+    );
+  }
+
+  /** A duplicate: the first request's user in this process, else verify again with its login (another instance). */
+  private replay(req: Request, outcome: CallbackOutcome): void {
+    if (outcome.kind === 'success' && outcome.user === undefined && outcome.login !== undefined) {
+      return this.verify(req, outcome.login as Login, (o) => this.finish(o));
+    }
+    this.finish(outcome);
+  }
+
+  private verify(req: Request, login: Login, end: (outcome: CallbackOutcome) => void): void {
+    let called = false;
+    const done: VerifyCallback = (err, user, info) => {
+      if (called) return;
+      called = true;
+      if (err) return end({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) });
+      if (!user) return end({ kind: 'fail', challenge: info });
+      end({ kind: 'success', user, info, login });
+    };
+    try {
+      this.runVerify(req, login, done);
+    } catch (err) {
+      done(err);
+    }
+  }
+
+  private finish(outcome: CallbackOutcome): void {
+    if (outcome.kind === 'error') return this.error(outcome.error);
+    if (outcome.kind === 'fail') return this.fail(outcome.challenge as object, outcome.status);
+    this.success(outcome.user as Express.User, outcome.info as object | undefined);
+  }
+}
