@@ -1,0 +1,121 @@
+/**
+ * The package as npm publishes it: `npm pack`, the tarball installed (never
+ * linked) into this folder, then consumer projects in consumers/ that
+ * typecheck against it (skipLibCheck: false) and log in once against the
+ * emulator from `passport-wechat-oauth2/testing`:
+ * - cjs-js: CommonJS JavaScript (checked with checkJs);
+ * - esm-nodenext: ESM TypeScript, nodenext, exactOptionalPropertyTypes;
+ * - bundler: TypeScript with moduleResolution bundler;
+ * - node10: TypeScript, moduleResolution node10, no esModuleInterop.
+ * Then @arethetypeswrong/cli and publint on the tarball, and the
+ * `wechat-mock` CLI it installs. The toolchains come from this folder's own
+ * lock (`npm ci --prefix test/package`, .ci/run); the install is shared by
+ * every test and prefers npm's cache.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const HERE = __dirname;
+const ROOT = path.resolve(HERE, '../..');
+const BIN = path.join(HERE, 'node_modules/.bin');
+const OUT = path.join(HERE, 'node_modules/.consumers');
+
+const missing = !fs.existsSync(path.join(HERE, 'node_modules/.package-lock.json'))
+  ? 'test/package/node_modules is missing (npm ci --prefix test/package)'
+  : !fs.existsSync(path.join(ROOT, 'dist/cjs/index.js'))
+    ? 'dist/ is missing (npm run build)'
+    : undefined;
+const underNpmTest = process.env.npm_lifecycle_event === 'test';
+if (missing && !underNpmTest) console.warn(`SKIPPED: package tarball tests: ${missing}.`);
+if (missing && underNpmTest) {
+  it('needs test/package installed and the build', () => {
+    throw new Error(missing);
+  });
+}
+
+/** The environment without npm's own npm_* variables, so child npm commands act as a user's would. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')));
+}
+
+function run(command: string, args: string[], cwd = HERE): string {
+  try {
+    return execFileSync(command, args, { cwd, env: cleanEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${path.basename(command)} ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}${e.message}`);
+  }
+}
+
+(missing ? describe.skip : describe)('the packed tarball', () => {
+  let tarball: string;
+  let files: string[];
+  beforeAll(() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wechat-pack-'));
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    tarball = path.join(dir, packed[0]!.filename);
+    files = packed[0]!.files.map((f) => f.path);
+    run('npm', ['install', '--no-save', '--prefer-offline', '--no-audit', '--no-fund', tarball]);
+  }, 120_000);
+
+  it('is installed as a copy of the tarball, not a link to the repo', () => {
+    expect(fs.lstatSync(path.join(HERE, 'node_modules/passport-wechat-oauth2')).isSymbolicLink()).toBe(false);
+    expect(fs.existsSync(path.join(HERE, 'node_modules/passport-wechat-oauth2/lib/strategy.ts'))).toBe(false);
+  });
+
+  it('holds both builds, the README, the emulator reference it links to, and no sources or tests', () => {
+    expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'README.md', 'lib/testing/README.md', 'LICENSE']));
+    expect(files.filter((f) => /^(test|example-app|bench)\//.test(f) || (f.startsWith('lib/') && f !== 'lib/testing/README.md'))).toEqual([]);
+  });
+
+  it('@arethetypeswrong/cli finds no problem (node10, node16 CJS and ESM, bundler; every entry point)', () => {
+    const report = JSON.parse(run(path.join(BIN, 'attw'), [tarball, '--format', 'json'])) as { analysis: { problems: unknown[] } };
+    expect(report.analysis.problems).toEqual([]);
+  }, 60_000);
+
+  it('publint reports nothing, suggestions included', () => {
+    expect(run(path.join(BIN, 'publint'), ['run', tarball, '--level', 'suggestion', '--strict'])).toMatch(/All good!/);
+  }, 60_000);
+
+  describe.each([
+    ['cjs-js', 'CommonJS JavaScript', 'index.js', HERE + '/consumers/cjs-js/index.js'],
+    ['esm-nodenext', 'ESM TypeScript with nodenext', 'index.mts', path.join(OUT, 'esm-nodenext/index.mjs')],
+    ['bundler', 'TypeScript with moduleResolution bundler', 'index.mts', path.join(OUT, 'bundler/index.mjs')],
+    ['node10', 'TypeScript with node10 and no esModuleInterop', 'index.ts', path.join(OUT, 'node10/index.js')],
+  ])('a %s consumer (%s)', (name, _title, _source, entry) => {
+    it('typechecks with skipLibCheck: false, then logs in against the emulator from /testing', () => {
+      run(process.execPath, [path.join(HERE, 'node_modules/typescript/bin/tsc'), '-p', path.join(HERE, 'consumers', name, 'tsconfig.json')]);
+      const printed = JSON.parse(run(process.execPath, [entry]).trim()) as { user: { openid: string; via: string } };
+      expect(printed.user).toEqual({ openid: expect.stringMatching(/^o[A-Za-z0-9_-]{27}$/), via: name });
+    }, 90_000);
+  });
+
+  describe('the wechat-mock CLI it installs', () => {
+    it('prints its usage with --help', () => {
+      expect(run(path.join(BIN, 'wechat-mock'), ['--help'])).toMatch(/Usage: wechat-mock/);
+    });
+
+    it('starts an emulator that answers, and stops on SIGTERM', async () => {
+      const child = spawn(path.join(BIN, 'wechat-mock'), ['--port', '0'], { cwd: HERE, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('wechat-mock printed no URL within 15 s')), 15_000);
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          const match = /https?:\/\/127\.0\.0\.1:\d+/.exec(line);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[0]);
+          }
+        });
+      });
+      const res = await fetch(`${url}/sns/auth?access_token=nope&openid=nope`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { errcode: number }).errcode).not.toBe(0);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }, 30_000);
+  });
+});
