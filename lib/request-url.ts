@@ -23,8 +23,13 @@ export function absoluteURL(req: Request, target: string, trustProxy: boolean): 
   const headers = loose.headers ?? {};
   const forwardedProto = firstValue(headers['x-forwarded-proto']).toLowerCase();
   const tls = (loose.socket ?? loose.connection)?.encrypted === true || (trust && forwardedProto === 'https');
-  const host = (trust && firstValue(headers['x-forwarded-host'])) || firstValue(headers.host);
-  return resolve(`${tls ? 'https' : 'http'}://${host}${loose.url ?? ''}`, target);
+  return resolve(`${tls ? 'https' : 'http'}://${requestHost(req, trust)}${loose.url ?? ''}`, target);
+}
+
+/** The host a relative URL is resolved against: X-Forwarded-Host behind a trusted proxy, else Host (the first of a chain). */
+export function requestHost(req: Request, trust: boolean): string {
+  const headers = (req as unknown as LooseRequest).headers ?? {};
+  return (trust && firstValue(headers['x-forwarded-host'])) || firstValue(headers.host);
 }
 
 /** The first of a comma-separated (proxy chain) header. */

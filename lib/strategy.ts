@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import OAuth2Strategy from 'passport-oauth2';
 import type { oauth2tokenCallback } from 'oauth';
 import { toWeChatAuthorizeURL } from './authorize-url.js';
+import { relativeCallbackProblem } from './callback-url.js';
 import { absoluteURL } from './request-url.js';
 import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from './errors.js';
 import { WeChatHttpClient } from './http.js';
@@ -195,19 +196,22 @@ export class Strategy extends OAuth2Strategy {
       return this.fail({ message: 'access_denied', detail: 'The user refused to authorize the login.' } satisfies WeChatFailureInfo, 403);
     }
     if (code) return this.handleCallback(req, options, code, state ?? '');
-    return this.startLogin(req, options);
+    return this.startLogin(req, options, callbackURL);
   }
 
-  private startLogin(req: Request, options: WeChatAuthenticateOptions): void {
+  private startLogin(req: Request, options: WeChatAuthenticateOptions, configuredCallbackURL: string | undefined): void {
     const requested = options.client ?? this.defaultClient;
     const client: WeChatClient = requested === 'auto' ? (isInsideWeChat(req) ? 'mp' : 'web') : requested;
     const oauth2 = this.clients[client];
     if (!oauth2) {
       return this.error(new WeChatConfigError(`WeChatStrategy: a ${client === 'mp' ? 'Official Account (mp)' : 'website app (web)'} login was asked for, but no credentials for it are configured: set ${client === 'mp' ? 'options.appID/appSecret (WECHAT_APP_ID/WECHAT_APP_SECRET)' : 'options.web.appID/appSecret (WECHAT_WEB_APP_ID/WECHAT_WEB_APP_SECRET)'}.`));
     }
-    if (!options.callbackURL && !this._callbackURL) {
+    if (!configuredCallbackURL) {
       return this.error(new WeChatConfigError('WeChatStrategy: callbackURL is required (options.callbackURL or WECHAT_CALLBACK_URL): WeChat redirects the user there.'));
     }
+    // A relative callbackURL was resolved against request headers: only a plain host may build the redirect_uri.
+    const unsafeCallback = relativeCallbackProblem(req, configuredCallbackURL, this._trustProxy === true);
+    if (unsafeCallback) return this.error(new WeChatConfigError(unsafeCallback));
     const scope = this.scopeFor(client, options.scope, requested === 'auto');
     if (!scope) {
       return this.error(new WeChatConfigError(`WeChatStrategy: scope ${JSON.stringify(options.scope)} is not valid for client '${client}' (allowed: ${SCOPES[client].join(', ')}).`));
