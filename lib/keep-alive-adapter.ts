@@ -19,7 +19,10 @@ import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRe
  * not written for (another method, a body, `params`, an explicit `proxy`, a
  * socket path, basic auth, cancellation, a relative URL) is handed to axios's
  * stock adapter, so the instance never silently drops an option. A user who
- * passes `httpClient` gets their own instance untouched.
+ * passes `httpClient` gets their own instance untouched. The stock adapter's
+ * `timeout` is only a socket idle timer, so WeChatHttpClient arms a
+ * whole-answer deadline (a timer and an AbortSignal) for every request that
+ * does not come here; the GETs this adapter serves have their own below.
  */
 
 /** One keep-alive agent per protocol, shared by every default-instance call (and by the stock adapter when it is used). */

@@ -118,6 +118,16 @@ describe('a host that drips its body one byte at a time', () => {
   });
 });
 
+describe('a POST through the default instance (the lean adapter hands it to the stock adapter)', () => {
+  it('is cut off near the deadline too', async () => {
+    dripping.route('/cgi-bin/stable_token', DRIP);
+    const client = new WeChatHttpClient({ apiBaseURL: dripping.url, timeout: TIMEOUT });
+    const { error, ms } = await timedFailure(client.post('/cgi-bin/stable_token', {}, { grant_type: 'client_credential' }), WeChatTransportError);
+    expect(error.kind).toBe('timeout');
+    expect(ms).toBeLessThan(NEAR_THE_DEADLINE);
+  });
+});
+
 describe('timeout: 0', () => {
   it('means no deadline, as in axios, also with a user-supplied httpClient', async () => {
     healthy.route('/sns/auth', { ...OK, delayMs: 150 });
