@@ -23,11 +23,21 @@ const ROUNDS = Number(positional[0] || 10);
 const N = Number(positional[1] || 1000);
 // --build: compile lib/ into the run's snapshot instead of copying dist/cjs (see snapshot.js).
 const BUILD = process.argv.includes('--build');
+// --variant=NAME=DIR (repeatable): one more contestant, this package's contestant
+// loading the package from DIR (a directory with package.json, dist/cjs and
+// node_modules, e.g. a snapshot compiled from a patched copy of lib/), to
+// measure a proposed change side by side without touching lib/.
+const VARIANTS = process.argv.filter((a) => a.startsWith('--variant=')).map((a) => {
+  const [name, dir] = a.slice('--variant='.length).split('=');
+  if (!name || !dir) throw new Error(`--variant: expected NAME=DIR, got ${a}`);
+  return [name, 'contestants/passport-wechat-oauth2.js', { BENCH_SELF_ROOT: path.resolve(dir) }];
+});
 const CONCURRENCY = 50;
 const CONTESTANTS = [
   ['floor', 'contestants/floor.js'],
   ['floor + Passport', 'contestants/diagnostic/floor-passport.js'],
   ['passport-wechat-oauth2', 'contestants/passport-wechat-oauth2.js'],
+  ...VARIANTS,
 ];
 
 installSafetyNet('decompose', 20 * 60 * 1000);
@@ -38,9 +48,9 @@ async function main() {
   const emulator = await startTlsEmulator({ logName: 'decompose-emulator' });
   const app = emulator.info.apps.mp;
   const contestants = [];
-  for (const [name, script] of CONTESTANTS) {
+  for (const [name, script, env] of CONTESTANTS) {
     const { child, port } = await startContestant({
-      script, certs: emulator.certs, app, scope: 'snsapi_userinfo', logName: `decompose-${path.basename(script, '.js')}`, label: name,
+      script, certs: emulator.certs, app, scope: 'snsapi_userinfo', logName: `decompose-${name.replace(/[^\w.-]+/g, '_')}`, label: name, env,
     });
     contestants.push({ name, child, driver: new Driver({ port, concurrency: CONCURRENCY, ca: emulator.ca }), cpu: [], lps: [], errors: 0 });
   }

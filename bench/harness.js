@@ -41,7 +41,8 @@ async function startTlsEmulator({ logName = 'emulator', port = 443 } = {}) {
 
 // A contestant app (bench/contestants/…) resolving *.weixin.qq.com to 127.0.0.1 and trusting the bench CA.
 // `extra` joins the contestant's BENCH_CONTESTANT config (the Redis contestant's redisURL).
-async function startContestant({ script, certs, app, scope, logName, label, nodeArgs = [], extra = {} }) {
+// `env` adds to its environment (decompose.js --variant: another BENCH_SELF_ROOT).
+async function startContestant({ script, certs, app, scope, logName, label, nodeArgs = [], extra = {}, env = {} }) {
   const { child, info } = await processes.startChild({
     script: path.join(BENCH, script),
     nodeArgs: ['--require', path.join(BENCH, 'preload-hosts.js'), ...nodeArgs],
@@ -49,6 +50,7 @@ async function startContestant({ script, certs, app, scope, logName, label, node
     env: {
       NODE_EXTRA_CA_CERTS: certs.caFile,
       BENCH_CONTESTANT: JSON.stringify({ appID: app.appID, appSecret: app.appSecret, scope, ...extra }),
+      ...env,
     },
     logFile: path.join(TMP, 'logs', `${logName}.log`),
     label,

@@ -7,6 +7,13 @@
 // Every inbound connection gets exactly one outbound connection, so the
 // emulator's connection counters stay exact.
 //
+// The TCP handshake itself cannot be delayed from user space (the kernel
+// completes it before the relay sees the connection), so the relay charges it
+// the way it falls on a real network: a client's bytes cannot leave before its
+// handshake would have completed, one RTT after it connected. So the first
+// flight of a new connection (the TLS ClientHello) reaches the emulator 1.5
+// RTT after connect(), as it would.
+//
 // Bounded: it listens and connects on 127.0.0.1 only, accepts at most
 // maxConnections, pauses a sender while more than MAX_QUEUED bytes wait in one
 // direction, and exits by itself when its parent goes away, when asked, or
@@ -42,8 +49,9 @@ function recordHold(ms) {
   if (stats.holds.length < HOLD_SAMPLES) stats.holds.push(ms);
 }
 
-// Passes src's bytes to dst delayMs after they arrived, in order, ending dst after the same delay.
-function delayedPipe(src, dst) {
+// Passes src's bytes to dst delayMs after they arrived (or after notBefore,
+// if later), in order, ending dst after the same delay.
+function delayedPipe(src, dst, notBefore = 0) {
   const queue = [];
   let queued = 0;
   let timer = null;
@@ -69,7 +77,7 @@ function delayedPipe(src, dst) {
 
   src.on('data', (chunk) => {
     const at = performance.now();
-    queue.push({ at, due: at + delayMs, chunk });
+    queue.push({ at: Math.max(at, notBefore), due: Math.max(at, notBefore) + delayMs, chunk });
     queued += chunk.length;
     stats.bytes += chunk.length;
     if (queued > MAX_QUEUED) src.pause();
@@ -103,7 +111,7 @@ const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (client)
   const upstream = net.connect({ host: LOOPBACK, port: cfg.targetPort, noDelay: true, allowHalfOpen: true });
   for (const s of [client, upstream]) s.on('error', () => { client.destroy(); upstream.destroy(); });
   client.once('close', () => { open--; });
-  delayedPipe(client, upstream);
+  delayedPipe(client, upstream, performance.now() + 2 * delayMs); // the TCP handshake's round trip (see above)
   delayedPipe(upstream, client);
 });
 

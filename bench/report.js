@@ -257,7 +257,9 @@ process (what each contestant costs WeChat's side, mostly TLS handshakes). The m
 app, and other jobs), so throughput and latency move with outside load; CPU per login is much steadier.`;
 
 function markdown(results) {
-  const title = results.mode === 'quick' ? 'Benchmark (quick smoke run, not for comparison)' : 'Benchmark: what a WeChat login costs';
+  const title = results.mode === 'quick' ? 'Benchmark (quick smoke run, not for comparison)'
+    : results.mode === 'in-progress' ? 'Benchmark: PARTIAL results of a run that had not finished when this was written'
+      : results.mode === 'partial' ? 'Benchmark: partial run (some workloads, rows or the soak left out)' : 'Benchmark: what a WeChat login costs';
   return [
     `# ${title}`,
     '',

@@ -35,7 +35,7 @@ const PROFILE = args.includes('--profile');
 const ONLY = (args.find((a) => a.startsWith('--only=')) || '').slice('--only='.length).split(',').filter(Boolean);
 
 const CONFIG = QUICK
-  ? { rounds: 1, n: { c1: 30, c50: 50 }, nAuthorize: { c1: 30, c50: 50 }, warmup: { c1: 10, c50: 50 }, chunk: { c1: 30, c50: 50 }, roundWarmup: { c1: 0, c50: 0 }, importRuns: 2, soak: null }
+  ? { rounds: 1, n: { c1: 30, c50: 50 }, nAuthorize: { c1: 30, c50: 50 }, warmup: { c1: 10, c50: 50 }, chunk: { c1: 30, c50: 50 }, roundWarmup: { c1: 2, c50: 10 }, importRuns: 1, soak: null }
   : { rounds: 5, n: { c1: 300, c50: 2000 }, nAuthorize: { c1: 1000, c50: 4000 }, warmup: { c1: 100, c50: 400 }, chunk: { c1: 300, c50: 400 }, roundWarmup: { c1: 10, c50: 100 }, importRuns: 7,
     soak: { logins: 20000, chunk: 2000, concurrency: 50 } };
 // Network-delay rows (--rtt): fewer logins, since each one waits for real round trips.
@@ -51,12 +51,13 @@ for (const rtt of RTTS) {
   if (!Number.isFinite(rtt) || rtt <= 0 || rtt > 1000) throw new Error(`--rtt: ${rtt} is not a round-trip time in ms (0 < MS <= 1000)`);
 }
 const WORKLOADS = RTT_ONLY ? [] : ['userinfo', 'base', 'authorize'].filter((w) => ONLY.length === 0 || ONLY.includes(w));
-const RTT_WORKLOADS = ['userinfo', 'base'].filter((w) => ONLY.length === 0 || ONLY.includes(w));
+const RTT_WORKLOADS = (QUICK ? ['userinfo'] : ['userinfo', 'base']).filter((w) => ONLY.length === 0 || ONLY.includes(w));
 const WITH_REDIS = !args.includes('--no-redis') && !PROFILE && WORKLOADS.some((w) => w !== 'authorize');
 const BUILD = args.includes('--build');
 const ONLY_CONCURRENCY = Number((args.find((a) => a.startsWith('--concurrency=')) || '').slice('--concurrency='.length)) || 0;
 const CONCURRENCIES = [1, 50].filter((c) => !ONLY_CONCURRENCY || c === ONLY_CONCURRENCY);
-const RTT_CONCURRENCIES = QUICK ? [1] : CONCURRENCIES; // the CI smoke run stays under a minute
+// The CI smoke run stays under a minute: one network-delay point (userinfo-rtt5-c1).
+const RTT_CONCURRENCIES = QUICK ? [1] : CONCURRENCIES;
 const NO_SOAK = args.includes('--no-soak');
 const GLOBAL_TIMEOUT_MS = QUICK ? 4 * 60 * 1000 : 90 * 60 * 1000;
 const ROUND_TRIPS = { userinfo: 2, base: 1 }; // WeChat calls per login, each one round trip once connections are warm
@@ -177,19 +178,28 @@ async function runPoint(ctx, workload, concurrency, rtt = 0) {
   const warmup = config.warmup[key];
   const chunk = workload === 'authorize' ? n : config.chunk[key];
   const roundWarmup = workload === 'authorize' ? 0 : config.roundWarmup[key];
-  const names = ctx.redis && !rtt && workload !== 'authorize' ? [OURS, REDIS_ROW, ...CONTESTANTS.slice(1)] : CONTESTANTS;
+  // The Redis row: callback workloads on loopback (in the quick smoke run, userinfo only).
+  const withRedis = ctx.redis && !rtt && (workload === 'userinfo' || (workload === 'base' && !QUICK));
+  const names = withRedis ? [OURS, REDIS_ROW, ...CONTESTANTS.slice(1)] : CONTESTANTS;
   log(`${point}: starting contestants (scope ${scope}; ${config.rounds} round(s) × ${n} timed, warm-up ${warmup})`);
   const contestants = [];
   try {
-    for (const name of names) {
+    // Started side by side (each is idle until driven); the slowest start sets the pace.
+    const started = await Promise.allSettled(names.map((name) => {
       const profile = PROFILE && (name === OURS || name === 'floor');
       const extra = name === REDIS_ROW ? { redisURL: ctx.redis.url } : {};
-      const c = await startContestant(name, { certs: ctx.certs, app: ctx.app, scope, tag: point, profile, extra });
+      return startContestant(name, { certs: ctx.certs, app: ctx.app, scope, tag: point, profile, extra });
+    }));
+    for (const [i, s] of started.entries()) {
+      if (s.status === 'rejected') continue;
+      const c = s.value;
       c.driver = new Driver({ port: c.port, concurrency, ca: ctx.ca, emulatorPort: ctx.emulatorPort });
-      c.redisPort = name === REDIS_ROW ? ctx.redis.port : null;
+      c.redisPort = names[i] === REDIS_ROW ? ctx.redis.port : null;
       c.rounds = [];
       contestants.push(c);
     }
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
     if (ctx.relay) await processes.ask(ctx.relay, 'reset');
     for (const c of contestants) {
       const w = await batch(ctx, c, workload, warmup, chunk);
@@ -388,10 +398,14 @@ async function main() {
     details: {},
     network: {},
   };
+  // Each finished point is also written to in-progress.{md,json} at once, so a
+  // run that cannot finish (deadline, crash) still leaves what it measured.
+  const { write } = require('./report');
   const record = ({ point, metrics, details, network }) => {
     results.workloads[point] = metrics;
     results.details[point] = details;
     if (network) results.network[point] = network;
+    write({ ...results, mode: 'in-progress' }, RESULTS);
   };
   let emulator = null;
   let redisServer = null;
@@ -437,8 +451,9 @@ async function main() {
     results.importCost = importCost();
   }
 
-  const { write, table, networkTable, targets } = require('./report');
+  const { table, networkTable, targets } = require('./report');
   const { files } = write(results, RESULTS);
+  for (const ext of ['md', 'json']) fs.rmSync(path.join(RESULTS, `in-progress.${ext}`), { force: true });
   console.log('\n' + table(results) + '\n\n' + networkTable(results) + '\n\n' + targets(results) + '\n');
   log(`wrote ${files.map((f) => path.relative(ROOT, f)).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
