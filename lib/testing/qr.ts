@@ -17,21 +17,23 @@ const PLACEHOLDER_SVG =
 /** Shown instead of the QR code when `qrcode` is not installed. */
 export const QR_PLACEHOLDER = `data:image/svg+xml;base64,${Buffer.from(PLACEHOLDER_SVG).toString('base64')}`;
 
-let loading: Promise<ToDataURL | undefined> | undefined;
+/** `undefined` until first use, then qrcode's `toDataURL`, or `null` when it is not installed. */
+let loaded: ToDataURL | null | undefined;
 
-function loadToDataURL(): Promise<ToDataURL | undefined> {
-  loading ??= import('qrcode').then(
-    (mod) => {
-      const qrcode = (mod as { default?: { toDataURL?: ToDataURL } }).default ?? (mod as { toDataURL?: ToDataURL });
-      return qrcode.toDataURL;
-    },
-    () => undefined,
-  );
-  return loading;
+function loadToDataURL(): ToDataURL | null {
+  if (loaded === undefined) {
+    try {
+      // A plain require at first use: the package runs as CommonJS (its ES entries re-export that build).
+      loaded = (require('qrcode') as { toDataURL: ToDataURL }).toDataURL;
+    } catch {
+      loaded = null;
+    }
+  }
+  return loaded;
 }
 
 /** A PNG data URL of `text` as a QR code, or {@link QR_PLACEHOLDER} when `qrcode` is not installed. */
 export async function qrDataURL(text: string): Promise<string> {
-  const toDataURL = await loadToDataURL();
+  const toDataURL = loadToDataURL();
   return toDataURL ? toDataURL(text, { margin: 1, width: 220 }) : QR_PLACEHOLDER;
 }
