@@ -29,9 +29,9 @@ afterEach(async () => {
 type ClientClass = typeof WeChatHttpClient;
 type ErrorClass = typeof WeChatTransportError;
 
-async function timedFailure(call: Promise<unknown>, errorClass: ErrorClass): Promise<{ error: WeChatTransportError; ms: number }> {
+async function timedFailure(call: () => Promise<unknown>, errorClass: ErrorClass): Promise<{ error: WeChatTransportError; ms: number }> {
   const started = Date.now();
-  const error = await call.then(
+  const error = await call().then(
     () => {
       throw new Error('expected the call to fail');
     },
@@ -46,7 +46,7 @@ function itEnforcesTheDeadline(setup: () => { Client: ClientClass; TransportErro
   it('fails with a timeout near the deadline, not when the body ends', async () => {
     const { Client, TransportError, httpClient } = setup();
     const client = new Client({ apiBaseURL: dripping.url, timeout: TIMEOUT, ...(httpClient ? { httpClient } : {}) });
-    const { error, ms } = await timedFailure(client.get('/sns/auth', { access_token: 't', openid: 'o' }), TransportError);
+    const { error, ms } = await timedFailure(() => client.get('/sns/auth', { access_token: 't', openid: 'o' }), TransportError);
     expect(error.kind).toBe('timeout');
     expect(error.message).toBe(`WeChat API /sns/auth on ${new URL(dripping.url).host} failed (timeout): no answer within ${TIMEOUT} ms`);
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT - 20);
@@ -122,7 +122,7 @@ describe('a POST through the default instance (the lean adapter hands it to the 
   it('is cut off near the deadline too', async () => {
     dripping.route('/cgi-bin/stable_token', DRIP);
     const client = new WeChatHttpClient({ apiBaseURL: dripping.url, timeout: TIMEOUT });
-    const { error, ms } = await timedFailure(client.post('/cgi-bin/stable_token', {}, { grant_type: 'client_credential' }), WeChatTransportError);
+    const { error, ms } = await timedFailure(() => client.post('/cgi-bin/stable_token', {}, { grant_type: 'client_credential' }), WeChatTransportError);
     expect(error.kind).toBe('timeout');
     expect(ms).toBeLessThan(NEAR_THE_DEADLINE);
   });
