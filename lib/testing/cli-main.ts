@@ -3,7 +3,8 @@
  * drive it in-process.
  */
 import { createMockWeChat } from './emulator.js';
-import type { MockWeChat } from './types.js';
+import { isFaultKind } from './faults.js';
+import type { FaultKind, MockWeChat } from './types.js';
 
 export const DEFAULT_CLI_PORT = 3900;
 
@@ -32,12 +33,19 @@ export interface CliResult {
   running?: RunningCli;
 }
 
-const USAGE = `Usage: wechat-mock [--port N] [--host H]
+const USAGE = `Usage: wechat-mock [--port N] [--host H] [--auto-consent USER[:deny]] [--fault PATH:KIND[:COUNT]] [--block USER]
 
 Starts the WeChat OAuth emulator (passport-wechat-oauth2/testing).
-  --port N   TCP port (default ${DEFAULT_CLI_PORT}; 0 = any free port)
-  --host H   interface to bind (default 127.0.0.1)
-  -h, --help show this help`;
+  --port N                  TCP port (default ${DEFAULT_CLI_PORT}; 0 = any free port)
+  --host H                  interface to bind (default 127.0.0.1)
+  --auto-consent USER       answer both authorize pages at once as USER (allow; USER:deny denies)
+  --fault PATH:KIND[:COUNT] fail the next COUNT (default 1) requests to PATH with KIND
+                            (timeout, reset, 502, html, truncated, slow, or an errcode); repeatable
+  --block USER              WeChat's risk block: jscode2session answers 40226 for USER; repeatable
+  -h, --help                show this help
+
+The control API (${'/__mock/…'}, see the README of passport-wechat-oauth2/testing) mints
+Mini Program codes, SendAuth codes, phone codes and encryptedData at run time.`;
 
 const stdio: CliIo = {
   out: (line) => process.stdout.write(line + '\n'),
@@ -48,6 +56,18 @@ interface CliArgs {
   port: number;
   host: string;
   help: boolean;
+  autoConsent?: { user: string; decision: 'allow' | 'deny' };
+  faults?: Array<{ path: string; kind: FaultKind; count: number }>;
+  blocked?: string[];
+}
+
+/** `PATH:KIND[:COUNT]`; a numeric KIND is an errcode unless it names a fault (`502`). */
+function parseFault(raw: string): { path: string; kind: FaultKind; count: number } {
+  const m = /^(\/[^:]*):([^:]+)(?::(\d+))?$/.exec(raw);
+  const rawKind = m?.[2] ?? '';
+  const kind: unknown = isFaultKind(rawKind) || !/^-?\d+$/.test(rawKind) ? rawKind : Number(rawKind);
+  if (!m || !isFaultKind(kind)) throw new Error(`invalid fault: ${raw} (expected PATH:KIND[:COUNT], e.g. /sns/jscode2session:45011)`);
+  return { path: m[1] as string, kind, count: m[3] === undefined ? 1 : Number(m[3]) };
 }
 
 export function parseCliArgs(argv: readonly string[]): CliArgs {
@@ -68,6 +88,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       if (!/^\d+$/.test(raw) || port > 65535) throw new Error(`invalid port: ${raw}`);
       args.port = port;
     } else if (name === '--host') args.host = value();
+    else if (name === '--auto-consent') {
+      const [user, decision = 'allow'] = value().split(':');
+      if (decision !== 'allow' && decision !== 'deny') throw new Error(`invalid --auto-consent decision: ${decision} (allow or deny)`);
+      args.autoConsent = { user: user as string, decision };
+    } else if (name === '--fault') (args.faults ??= []).push(parseFault(value()));
+    else if (name === '--block') (args.blocked ??= []).push(value());
     else throw new Error(`unknown option: ${arg}`);
   }
   return args;
@@ -82,9 +108,12 @@ function banner(mock: MockWeChat): string[] {
     `  qrconnectURL (website app):          ${mock.qrconnectURL}`,
     `  apiBaseURL:                          ${primary}  (api2 role: ${secondary})`,
     `  stats:                               ${mock.url}/__mock/stats`,
+    `  control API:                         ${mock.url}/__mock/  (miniprogram/login, app/login, miniprogram/phone-code, miniprogram/encrypted-data, auto-consent, fault, reset)`,
     '',
     `  mp  (Official Account) appID ${mock.apps.mp.appID}  appSecret ${mock.apps.mp.appSecret}`,
     `  web (website app)      appID ${mock.apps.web.appID}  appSecret ${mock.apps.web.appSecret}`,
+    `  miniprogram            appID ${mock.apps.miniprogram.appID}  appSecret ${mock.apps.miniprogram.appSecret}`,
+    `  app (mobile, SendAuth) appID ${mock.apps.app.appID}  appSecret ${mock.apps.app.appSecret}`,
     '',
     '  Test users:',
     ...mock.users.map((u) => `    ${u.key.padEnd(10)} ${u.nickname}${u.snapshot ? '  (snapshot user)' : ''}  mp openid ${mock.openidOf('mp', u.key)}`),
@@ -107,7 +136,17 @@ export async function runCli(argv: readonly string[], io: CliIo = stdio, signals
     return { exitCode: 0 };
   }
   const mock = await createMockWeChat({ port: args.port, host: args.host });
+  try {
+    if (args.autoConsent) mock.setAutoConsent(args.autoConsent);
+    for (const f of args.faults ?? []) mock.setFault(f.path, f.kind, f.count);
+    for (const user of args.blocked ?? []) mock.setUserBlocked(user, true);
+  } catch (e) {
+    await mock.close();
+    io.err(`wechat-mock: ${(e as Error).message}`);
+    return { exitCode: 2 };
+  }
   for (const line of banner(mock)) io.out(line);
+  if (args.autoConsent) io.out(`Auto-consent: ${args.autoConsent.decision} as ${args.autoConsent.user}`);
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));

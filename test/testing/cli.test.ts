@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { DEFAULT_CLI_PORT, parseCliArgs, runCli, type CliIo } from '../../lib/testing/cli-main';
-import { get } from './helpers';
+import { get, request } from './helpers';
 
 function captureIo(): CliIo & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -20,7 +20,25 @@ describe('wechat-mock CLI', () => {
       expect(parseCliArgs(['--port=0', '--host', 'localhost', '-h'])).toEqual({ port: 0, host: 'localhost', help: true });
     });
 
+    it('parses --auto-consent, repeated --fault and --block', () => {
+      expect(parseCliArgs(['--auto-consent', 'alice', '--fault=/sns/jscode2session:45011', '--fault', '/api2/sns/userinfo:502:3', '--block', 'bob'])).toEqual({
+        port: DEFAULT_CLI_PORT,
+        host: '127.0.0.1',
+        help: false,
+        autoConsent: { user: 'alice', decision: 'allow' },
+        faults: [
+          { path: '/sns/jscode2session', kind: 45011, count: 1 },
+          { path: '/api2/sns/userinfo', kind: '502', count: 3 },
+        ],
+        blocked: ['bob'],
+      });
+      expect(parseCliArgs(['--auto-consent=bob:deny']).autoConsent).toEqual({ user: 'bob', decision: 'deny' });
+    });
+
     it.each([
+      [['--auto-consent', 'alice:maybe'], /invalid --auto-consent decision/],
+      [['--fault', 'sns/userinfo:502'], /invalid fault/],
+      [['--fault', '/sns/userinfo:explode'], /invalid fault/],
       [['--port', 'abc'], /invalid port: abc/],
       [['--port', '70000'], /invalid port/],
       [['--port'], /--port needs a value/],
@@ -70,6 +88,38 @@ describe('wechat-mock CLI', () => {
         expect(io.lines).toContain('Stopping WeChat emulator…');
         expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
         await expect(get(`${mock.url}/avatar/alice.svg`)).rejects.toThrow(/ECONNREFUSED/);
+      });
+
+      it('applies --auto-consent, --fault and --block, and the control API drives it from another process', async () => {
+        const io = captureIo();
+        const { running } = await runCli(['--port=0', '--auto-consent', 'bob', '--fault', '/sns/userinfo:html:2', '--block', 'alice'], io, new EventEmitter());
+        if (!running) throw new Error('not running');
+        const { mock } = running;
+        try {
+          expect(io.lines).toContain('Auto-consent: allow as bob');
+          const out = io.lines.join('\n');
+          expect(out).toContain(`appID ${mock.apps.miniprogram.appID}  appSecret ${mock.apps.miniprogram.appSecret}`);
+          expect(out).toContain(`appID ${mock.apps.app.appID}  appSecret ${mock.apps.app.appSecret}`);
+          expect(out).toContain(`${mock.url}/__mock/`);
+          const authorize = `${mock.authorizationURL}?appid=${mock.apps.mp.appID}&redirect_uri=${encodeURIComponent('http://localhost/cb')}&response_type=code&scope=snsapi_userinfo&state=s`;
+          expect((await get(authorize)).status).toBe(302);
+          expect((await get(`${mock.url}/sns/userinfo`)).headers['content-type']).toMatch(/text\/html/);
+          const minted = await request(`${mock.url}/__mock/miniprogram/login`, { method: 'POST', body: JSON.stringify({ user: 'alice' }), headers: { 'Content-Type': 'application/json' } });
+          const code = (JSON.parse(minted.body) as { code: string }).code;
+          const { appID, appSecret } = mock.apps.miniprogram;
+          const r = await get(`${mock.url}/sns/jscode2session?appid=${appID}&secret=${appSecret}&js_code=${code}&grant_type=authorization_code`);
+          expect(JSON.parse(r.body).errcode).toBe(40226);
+        } finally {
+          await running.stop();
+        }
+      });
+
+      it('exits 2 for an unknown --auto-consent or --block user, and stops the emulator it started', async () => {
+        for (const argv of [['--auto-consent', 'mallory'], ['--block', 'mallory']]) {
+          const io = captureIo();
+          expect(await runCli(['--port=0', ...argv], io, new EventEmitter())).toEqual({ exitCode: 2 });
+          expect(io.errors[0]).toMatch(/unknown user/);
+        }
       });
 
       it('stop() stops it too (and is idempotent)', async () => {
