@@ -128,6 +128,16 @@ describe('a POST through the default instance (the lean adapter hands it to the 
   });
 });
 
+describe("a failure before the deadline, through the user's own httpClient", () => {
+  it('is reported as itself (a reset), not as a timeout', async () => {
+    dripping.route('/sns/auth', { reset: true });
+    const client = new WeChatHttpClient({ apiBaseURL: dripping.url, timeout: 5000, httpClient: axios.create() });
+    const { error, ms } = await timedFailure(() => client.get('/sns/auth', { access_token: 't', openid: 'o' }), WeChatTransportError);
+    expect(error.kind).toBe('ECONNRESET');
+    expect(ms).toBeLessThan(5000);
+  });
+});
+
 describe('timeout: 0', () => {
   it('means no deadline, as in axios, also with a user-supplied httpClient', async () => {
     healthy.route('/sns/auth', { ...OK, delayMs: 150 });
