@@ -3,8 +3,8 @@
  * Express 4, Koa (koa-passport, koa-session), Fastify (@fastify/passport
  * with @fastify/secure-session and with @fastify/session) and NestJS
  * (@nestjs/passport on platform-express). Each covers the session state
- * store and SignedStateStore, a refused login, and a callback replayed from
- * another browser. The apps are in apps/ and run as child processes.
+ * store and SignedStateStore, a refused login, WeChat's double callback, and
+ * a callback replayed from another browser. The apps are in apps/ and run as child processes.
  */
 import type { MockWeChat } from '../../lib/testing';
 import { Browser } from '../helpers/login-app';
@@ -59,6 +59,17 @@ async function follow(browser: Browser, url: string): Promise<CallbackAnswer> {
       expect(answer.status).toBeGreaterThanOrEqual(401);
       expect(answer.status).toBeLessThan(500);
       expect(await browser.me(app().url)).toBeNull();
+    });
+
+    it("ends WeChat's double callback (the same callback twice from the starting browser, the second with its pre-login cookies) logged in both times", async () => {
+      const starter = new Browser();
+      const callback = await starter.callbackURL(app().url + mount);
+      const duplicate = starter.fork();
+      const answers = await Promise.all([follow(starter, callback), follow(duplicate, callback)]);
+      expect(answers).toEqual([
+        { status: 200, user: expect.objectContaining({ via }) },
+        { status: 200, user: expect.objectContaining({ via }) },
+      ]);
     });
 
     it('refuses the callback replayed from another browser, and the browser that started the login still logs in', async () => {
