@@ -234,3 +234,96 @@ describe('example app pages', () => {
     expect(seenCodes.length).toBeGreaterThan(5);
   });
 });
+
+describe('Mini Program and mobile app: session_key, phone codes and access tokens', () => {
+  it('appear in no outcome, error, inspect output or log line', async () => {
+    const { WeChatMiniProgramStrategy, WeChatAppStrategy, MemorySessionKeyStore } = await import('../../lib');
+    const { authenticate: run, postJSON } = await import('../miniprogram/helpers');
+    const keys = new MemorySessionKeyStore();
+    const base = { ...mock.apps.miniprogram, apiBaseURL: mock.apiBaseURL, timeout: 300, sessionKeyStore: keys };
+    const mini = new WeChatMiniProgramStrategy(base);
+    const wrong = new WeChatMiniProgramStrategy({ ...base, appSecret: WRONG_SECRET });
+    const app = new WeChatAppStrategy({ ...mock.apps.app, apiBaseURL: mock.apiBaseURL, timeout: 300 });
+    const seen: unknown[] = [];
+    const list: string[] = [mock.apps.miniprogram.appSecret, mock.apps.app.appSecret, WRONG_SECRET];
+    const openid = mock.openidOf('miniprogram', 'alice');
+
+    // Logins: success, reuse, wrong secret, a blocked user, every transport fault.
+    const jsCode = mock.miniProgramLogin('alice');
+    list.push(jsCode);
+    seen.push(await run(mini, postJSON({ code: jsCode })));
+    list.push(keys.get(mock.apps.miniprogram.appID, openid) as string);
+    seen.push(await run(new WeChatMiniProgramStrategy(base), postJSON({ code: jsCode })));
+    for (const s of [wrong, mini]) {
+      const code = mock.miniProgramLogin('bob');
+      list.push(code);
+      seen.push(await run(s, postJSON({ code })));
+    }
+    list.push(keys.get(mock.apps.miniprogram.appID, mock.openidOf('miniprogram', 'bob')) as string);
+    mock.setUserBlocked('snapshot', true);
+    const blocked = mock.miniProgramLogin('snapshot');
+    list.push(blocked);
+    seen.push(await run(mini, postJSON({ code: blocked })));
+    for (const kind of FAST_FAULTS) {
+      setFaultOnBothBases(mock, '/sns/jscode2session', kind);
+      const code = mock.miniProgramLogin('alice');
+      list.push(code);
+      seen.push(await run(mini, postJSON({ code })));
+    }
+    list.push(keys.get(mock.apps.miniprogram.appID, openid) as string);
+
+    // The access token and phone codes: success, reuse, stale token, faults.
+    const token = await mini.accessTokens.getAccessToken();
+    list.push(token);
+    const phone = mock.phoneCode('alice');
+    list.push(phone);
+    seen.push(await mini.getPhoneNumber(phone).catch((e: unknown) => e));
+    seen.push(await mini.getPhoneNumber(phone).catch((e: unknown) => e));
+    for (const kind of FAST_FAULTS) {
+      setFaultOnBothBases(mock, '/wxa/business/getuserphonenumber', kind);
+      const code = mock.phoneCode('bob');
+      list.push(code);
+      seen.push(await mini.getPhoneNumber(code).catch((e: unknown) => e));
+      setFaultOnBothBases(mock, '/wxa/checksession', kind);
+      seen.push(await mini.checkSessionKey(openid).catch((e: unknown) => e));
+    }
+    seen.push(await wrong.getPhoneNumber(mock.phoneCode('alice')).catch((e: unknown) => e));
+    seen.push(await wrong.accessTokens.getAccessToken().catch((e: unknown) => e));
+
+    // Open data after a rotation, with bad inputs, and for a user without a key.
+    const old = mock.encryptedDataFor('alice', { phoneNumber: '13800000000' });
+    const rotated = mock.miniProgramLogin('alice');
+    list.push(rotated);
+    seen.push(await run(mini, postJSON({ code: rotated })));
+    list.push(keys.get(mock.apps.miniprogram.appID, openid) as string);
+    seen.push(await mini.decryptData(openid, old.encryptedData, old.iv).catch((e: unknown) => e));
+    seen.push(await mini.decryptData(openid, old.encryptedData, 'bad').catch((e: unknown) => e));
+    seen.push(await mini.verifyRawData('o-nobody', '{}', 'x').catch((e: unknown) => e));
+
+    // The mobile app: success (its tokens are secrets), reuse, faults.
+    const appCode = mock.appLogin('alice');
+    list.push(appCode);
+    const appOk = await run(app, postJSON({ code: appCode }));
+    seen.push(appOk, await run(new WeChatAppStrategy({ ...mock.apps.app, apiBaseURL: mock.apiBaseURL }), postJSON({ code: appCode })));
+    for (const kind of FAST_FAULTS) {
+      setFaultOnBothBases(mock, USERINFO, kind);
+      const code = mock.appLogin('bob');
+      list.push(code);
+      seen.push(await run(app, postJSON({ code })));
+    }
+
+    const texts: string[] = [];
+    for (const item of seen) {
+      const value = (item as { error?: unknown }).error ?? item;
+      console.error('mini program outcome:', value);
+      texts.push(...errorTexts(value), util.inspect(item, { depth: 9, showHidden: true }));
+    }
+    texts.push(util.inspect(mini, { depth: 9, showHidden: true }), util.inspect(keys, { depth: 9, showHidden: true }), util.inspect(mini.accessTokens, { depth: 9, showHidden: true }), ...printed);
+    const secretsList = [...new Set(list.filter((s) => typeof s === 'string' && s.length >= 8))];
+    expect(secretsList.length).toBeGreaterThan(30);
+    expect(seen.filter((o) => o instanceof Error || (o as { kind?: string }).kind === 'error').length).toBeGreaterThan(15);
+    const leaks: string[] = [];
+    for (const [i, text] of texts.entries()) for (const secret of secretsList) if (text.includes(secret)) leaks.push(`text[${i}] contains ${secret.slice(0, 6)}…`);
+    expect(leaks).toEqual([]);
+  });
+});
