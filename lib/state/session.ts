@@ -87,7 +87,9 @@ export class SessionStateStore implements WeChatStateStore {
       if (!fresh) return callback(null, false, invalidState('This state was already used.'));
       // Consume before checking, so a failed check cannot be retried.
       pending.splice(index, 1);
-      if (pending.length === 0) delete session[this.key];
+      // Assigned, not deleted: @fastify/secure-session's session is a Proxy without a delete trap (a
+      // delete would keep the list); every session store drops an undefined value when it serializes.
+      if (pending.length === 0) session[this.key] = undefined;
       else session[this.key] = pending;
       if (login.expires < Date.now()) return callback(null, false, invalidState('The login took too long: its state expired. Please start again.'));
       if (login.appID !== meta.clientID) return callback(null, false, invalidState('The state was issued for another WeChat app.'));

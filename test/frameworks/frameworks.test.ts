@@ -118,6 +118,22 @@ async function follow(browser: Browser, url: string): Promise<CallbackAnswer> {
     ]);
   }
 
+  describe('Fastify with @fastify/secure-session, after a login', () => {
+    let app: RunningApp;
+    beforeAll(async () => {
+      app = await startApp('fastify', mock, { SESSION_PLUGIN: 'secure-session' });
+    }, 30_000);
+    afterAll(() => app?.stop());
+
+    it('a finished login leaves no pending state in the session, also where nothing logs in (its session is a Proxy that ignores delete)', async () => {
+      const browser = new Browser();
+      const callback = await browser.callbackURL(`${app.url}/no-login`);
+      expect(((await (await browser.get(`${app.url}/pending-logins`)).json()) as { pending: unknown }).pending).toHaveLength(1);
+      expect(await follow(browser, callback)).toMatchObject({ status: 200, user: { via: 'fastify-secure-session-no-login' } });
+      expect(await (await browser.get(`${app.url}/pending-logins`)).json()).toEqual({ pending: null });
+    });
+  });
+
   framework('NestJS on platform-express with PassportStrategy(WeChatStrategy)', 'nest', {}, [
     { title: 'super(): options from env, validate() runs', mount: '', via: 'nest-env', session: true },
     { title: 'super(options) with SignedStateStore, validate() runs', mount: '/options', via: 'nest-options', session: false },
