@@ -15,6 +15,7 @@ import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testin
 import { RedisDeduplicator, RedisSeenStore } from 'passport-wechat-oauth2/redis';
 import type { AppConfig, AppCredentials } from './config';
 import { safeReturnTo } from './return-to';
+import { miniProgramRoutes, surfaceCredentials, type MiniProgramDeps } from './miniprogram';
 import { errorPage, failurePage, homePage, profilePage, toFailureReason, type AppUser, type FailureReason, type SiteInfo } from './views';
 
 export interface Logger {
@@ -224,6 +225,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     let store: session.Store | undefined;
     // With Redis, WeChat's duplicate callbacks are coordinated across instances too.
     let coordination: { seen: SeenStore; deduplicator: CallbackDeduplicator } | undefined;
+    // Mini Program session keys and access token go to the same Redis (example-app/miniprogram.ts).
+    let miniProgramRedis: MiniProgramDeps['redis'];
     if (config.session.redisURL) {
       const client = createClient({ url: config.session.redisURL });
       client.on('error', (err: unknown) => logger.error(`Redis: ${redact(errorSummary(err))}`));
@@ -237,6 +240,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         // Seals the token response and profile a duplicate on another instance logs in with; key derived for this purpose.
         deduplicator: new RedisDeduplicator(client, { prefix: 'wechat-example:', secret: config.session.secret }),
       };
+      miniProgramRedis = { client, secret: config.session.secret, deduplicator: coordination.deduplicator };
     }
 
     // ---- Passport and the strategy (a private Passport instance: several apps may live in one process).
@@ -377,6 +381,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       const rawCode = typeof req.query.errcode === 'string' && /^-?\d{1,6}$/.test(req.query.errcode) ? Number(req.query.errcode) : undefined;
       html(res, FAILURE_STATUS[reason], failurePage(site, reason, reason === 'invalid_code' ? rawCode : undefined));
     });
+
+    // Mini Program and native-app logins (JSON endpoints) and the simulated Mini Program page.
+    const surfaces = await surfaceCredentials(mock, mockURL, process.env);
+    app.use(miniProgramRoutes({ authenticator, ...surfaces, apiBaseURL: wechat.apiBaseURL, mock, mockURL, redis: miniProgramRedis, log: (line) => logger.info(line) }));
 
     app.use((_req, res) => html(res, 404, errorPage(404, 'Page not found. 页面不存在。', site)));
 
