@@ -156,11 +156,11 @@ export interface WeChatStrategyOptionsBase {
   connectRedirect?: boolean | undefined;
   /** Append `forcePopup=true` (mp): ask for consent even where WeChat would authorize silently. */
   forcePopup?: boolean | undefined;
-  /** Default `https://open.weixin.qq.com/connect/oauth2/authorize`. */
+  /** Default `https://open.weixin.qq.com/connect/oauth2/authorize` (env `WECHAT_AUTHORIZATION_URL`). */
   authorizationURL?: string | undefined;
-  /** Default `https://open.weixin.qq.com/connect/qrconnect`. */
+  /** Default `https://open.weixin.qq.com/connect/qrconnect` (env `WECHAT_QRCONNECT_URL`). */
   qrconnectURL?: string | undefined;
-  /** One base or an ordered failover list. Default `['https://api.weixin.qq.com', 'https://api2.weixin.qq.com']`. */
+  /** One base or an ordered failover list (env `WECHAT_API_BASE_URL`, comma-separated). Default `['https://api.weixin.qq.com', 'https://api2.weixin.qq.com']`. */
   apiBaseURL?: string | readonly string[] | undefined;
   /** Per-request timeout in ms, default 5000. */
   timeout?: number | undefined;
