@@ -14,6 +14,13 @@
  * Exits 1 on any failed login, on the time limit, or if RSS after the run
  * (after gc) grew more than RSS_TOLERANCE over the baseline measured after a
  * warm-up.
+ *
+ * Then MP_LOGINS (default 2000) Mini Program logins at the same concurrency:
+ * mint a js_code in the emulator (what wx.login does) for one of 50 users,
+ * POST /auth/wechat/miniprogram, and check the JSON names that very user (no
+ * mix-ups between concurrent logins). They run against a second app instance
+ * using a standalone emulator with 50 users, because WeChat's quota (and the
+ * emulator's) is 100 jscode2session calls per user per minute.
  */
 'use strict';
 const path = require('node:path');
@@ -25,6 +32,8 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 50);
 const TIMEOUT_MS = Number(process.env.LOAD_TIMEOUT_MS ?? 120000);
 const RSS_TOLERANCE = Number(process.env.RSS_TOLERANCE ?? 0.1);
 const WARMUP = 200;
+const MP_LOGINS = Number(process.env.MP_LOGINS ?? 2000);
+const MP_USERS = 50;
 const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
 
@@ -105,6 +114,61 @@ async function batch(base, count, expected, latencies, errors) {
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, count) }, worker));
 }
 
+/** One Mini Program login: a fresh js_code for `user`, posted as JSON; the answer must be that user. */
+async function oneMiniProgramLogin(base, mock, user) {
+  const started = performance.now();
+  const res = await globalThis.fetch(`${base}/auth/wechat/miniprogram`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: mock.miniProgramLogin(user) }),
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`/auth/wechat/miniprogram answered ${res.status}: ${JSON.stringify(body)}`);
+  if (body.user?.openid !== mock.openidOf('miniprogram', user)) throw new Error(`mix-up: ${user} was answered as ${body.user?.openid}`);
+  return performance.now() - started;
+}
+
+async function miniProgramRun() {
+  const { createApp } = load('dist/example-app/app.js');
+  const { loadConfig } = load('dist/example-app/config.js');
+  const { createMockWeChat } = load('dist/cjs/testing/index.js');
+  const users = Array.from({ length: MP_USERS }, (_, i) => ({ key: `u${i}`, nickname: `User ${i}` }));
+  const mock = await createMockWeChat({ users });
+  const quiet = { info() {}, warn() {}, error: (m) => console.error(`app error: ${m}`) };
+  const example = await createApp(loadConfig({ SESSION_SECRET: 'load-test-session-secret-0123456789abcdef-0123456789', WECHAT_MOCK_URL: mock.url }), { logger: quiet });
+  const server = example.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const latencies = [];
+  const errors = [];
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < MP_LOGINS) {
+      const user = users[next++ % MP_USERS].key;
+      try {
+        latencies.push(await oneMiniProgramLogin(base, mock, user));
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, MP_LOGINS) }, worker));
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await example.close();
+    await mock.close();
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(`mini program logins: ${latencies.length} ok, ${errors.length} failed, concurrency ${CONCURRENCY}, ${MP_USERS} users`);
+  console.log(`mini program throughput: ${(latencies.length / elapsed).toFixed(1)} logins/s (${elapsed.toFixed(1)} s); p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`);
+  if (errors.length) console.error(`FAIL: ${errors.length} Mini Program logins failed; first: ${errors[0].message}`);
+  return errors.length === 0;
+}
+
 function pct(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -165,6 +229,7 @@ async function main() {
       console.error('FAIL: RSS grew beyond the tolerance');
       exitCode = 1;
     }
+    if (MP_LOGINS > 0 && !(await miniProgramRun())) exitCode = 1;
   } catch (err) {
     console.error(`FAIL: ${err.stack || err}`);
     exitCode = 1;
