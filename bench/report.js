@@ -222,6 +222,9 @@ certificate from that CA, in a process of its own. No contestant is patched or p
 
 - **passport-wechat-oauth2** (this package): \`new Strategy({ appID, appSecret, callbackURL, scope }, verify)\`, everything else
   default (client \`mp\`, session-bound state, default URLs). Routes: \`passport.authenticate(name)\` on /login and /callback.
+- **passport-wechat-oauth2-redis** (the Redis row, callback workloads on loopback): the same, plus
+  \`store: new SessionStateStore({ seen: new RedisSeenStore(client) })\` and \`deduplicator: new RedisDeduplicator(client, { secret })\`
+  over one node-redis client connected to the bench's own redis-server (see "Redis coordination").
 - **passport-wechat** 2.0.4: \`new WechatStrategy({ appID, appSecret, client: 'wechat', callbackURL, scope, state: 'STATE' }, verify)\`
   as its README shows (it sends a fixed state and never checks it; its wechat-oauth client keeps tokens in memory, and its urllib
   uses an https.Agent without keep-alive). Its README's 4-argument verify is wrong: the source calls
@@ -234,7 +237,7 @@ certificate from that CA, in a process of its own. No contestant is patched or p
   snsapi_userinfo) with \`https.get\` and one \`new https.Agent({ keepAlive: true })\`, then stores the user in the session.
   Nothing else (no Passport, no session regeneration).
 
-**Driving.** All four are driven the same way, like a browser: for each login the driver first, untimed, GETs /login on the
+**Driving.** All of them are driven the same way, like a browser: for each login the driver first, untimed, GETs /login on the
 contestant (a fresh cookie jar per virtual user), follows the 302 to \`https://open.weixin.qq.com/connect/oauth2/authorize\` on the
 emulator (auto-consent on), which answers 302 back with a freshly minted code and the state. Only then, in a separate timed batch,
 it fires the \`GET /callback?code&state\` requests with each user's cookie at the given concurrency. Preparation and timing
@@ -244,6 +247,10 @@ wall times. This start is needed for this
 package and the floor (state check) and harmless for the two peers, which ignore the state. Every callback uses a fresh, never-used
 code. The authorize workload times \`GET /login\` alone (a new visitor each time, no cookie). The driver runs in the orchestrator
 process (keep-alive http.Agent to the app with maxSockets = concurrency, keep-alive https.Agent to the emulator).
+
+**Network-delay rows** (\`userinfo-rtt30-c1\` and so on) are driven the same way, with the contestants' WeChat traffic going
+through the relay described under "Under network delay"; fewer logins per round (see the header), since each waits for real
+round trips.
 
 **Figures.** Per point and contestant: a warm-up batch (not counted), then several rounds, the contestants alternated A B C D A B C D;
 each round starts with a few untimed logins, since idle upstream connections may have been closed while the others ran.
