@@ -219,6 +219,45 @@ describe('WeChatMiniProgramStrategy', () => {
     });
   });
 
+  describe('a deduplicator that fails or answers for another process', () => {
+    const profile = () => ({ provider: 'wechat', id: 'oX', openid: 'oX', appID: mock.apps.miniprogram.appID, client: 'miniprogram', _json: { openid: 'oX' } });
+
+    it('errors when begin throws or rejects, or a duplicate waits in vain', async () => {
+      const storeDown = new Error('store down');
+      for (const deduplicator of [
+        { begin: () => { throw storeDown; } },
+        { begin: () => Promise.reject(storeDown) },
+        { begin: () => ({ role: 'follower' as const, outcome: Promise.reject(storeDown) }) },
+      ]) {
+        expect(await authenticate(strategy({ deduplicator }), postJSON({ code: 'c' }))).toEqual({ kind: 'error', error: storeDown });
+      }
+      expect(await requestCount(mock, JSCODE)).toBe(0);
+    });
+
+    it("runs verify again with the first request's profile when it has no user (another instance)", async () => {
+      const deduplicator = { begin: async () => ({ role: 'follower' as const, outcome: Promise.resolve({ kind: 'success' as const, login: profile() }) }) };
+      const s = strategy({ deduplicator }, (p: any, done: any) => done(null, { replayed: p.openid }));
+      expect(await authenticate(s, postJSON({ code: 'c' }))).toMatchObject({ kind: 'success', user: { replayed: 'oX' } });
+      expect(await requestCount(mock, JSCODE)).toBe(0);
+    });
+
+    it('replays a failure and an error of the first request', async () => {
+      const failure = { begin: () => ({ role: 'follower' as const, outcome: Promise.resolve({ kind: 'fail' as const, challenge: { message: 'invalid_code', errcode: 40163 }, status: 400 }) }) };
+      expect(await authenticate(strategy({ deduplicator: failure }), postJSON({ code: 'c' }))).toEqual({ kind: 'fail', challenge: { message: 'invalid_code', errcode: 40163 }, status: 400 });
+      const boom = new Error('boom');
+      const error = { begin: () => ({ role: 'follower' as const, outcome: Promise.resolve({ kind: 'error' as const, error: boom }) }) };
+      expect(await authenticate(strategy({ deduplicator: error }), postJSON({ code: 'c' }))).toEqual({ kind: 'error', error: boom });
+    });
+
+    it('ignores a second done() from verify', async () => {
+      const s = strategy({}, (p: any, done: any) => {
+        done(null, { first: p.openid });
+        done(new Error('second call'));
+      });
+      expect(await authenticate(s, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({ kind: 'success', user: { first: mock.openidOf('miniprogram', 'alice') } });
+    });
+  });
+
   describe('construction', () => {
     const saved = { ...process.env };
     afterEach(() => {
