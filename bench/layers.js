@@ -37,7 +37,7 @@ async function main() {
 
   async function mintCode() {
     const url = `${mock.authorizationURL}?appid=${appID}&redirect_uri=${encodeURIComponent('http://127.0.0.1/cb')}&response_type=code&scope=snsapi_userinfo&state=x`;
-    const res = await fetch(url, { redirect: 'manual' });
+    const res = await globalThis.fetch(url, { redirect: 'manual' });
     return new URL(res.headers.get('location')).searchParams.get('code');
   }
   const getJSON = (url) =>

@@ -51,7 +51,7 @@ function start({ usePassport }, mount) {
     store.clear((err) => (err ? next(err) : res.json({ ok: true })));
   });
   app.get('/__bench/mem', (req, res) => {
-    if (typeof global.gc === 'function') { global.gc(); global.gc(); }
+    if (typeof globalThis.gc === 'function') { globalThis.gc(); globalThis.gc(); }
     res.json({ memory: process.memoryUsage(), maxRSS: process.resourceUsage().maxRSS });
   });
 
@@ -59,8 +59,8 @@ function start({ usePassport }, mount) {
     const { port } = server.address();
     const callbackURL = `http://127.0.0.1:${port}/callback`;
     mount({ app, passport, callbackURL, ...cfg });
-    // eslint-disable-next-line no-unused-vars
-    app.use((err, req, res, next) => {
+    // Four parameters make it Express's error handler, even with the last unused.
+    app.use((err, req, res, _next) => {
       console.error(`[contestant] ${req.method} ${req.url}: ${err && err.stack ? err.stack : err}`);
       res.status(500).type('text').send(`error: ${err && err.message}`);
     });
