@@ -3,9 +3,10 @@
 // under bench/.tmp/self/<run>/, with node_modules linked to the repository's,
 // so the package still resolves by its own name through its "exports" (see
 // self.js) and its dependencies are the root's. Either copied from dist/cjs
-// (default; `npm run build` makes it) or, with `build: true`, compiled from
-// lib/ straight into the snapshot with tsc, leaving the shared dist/ alone.
-// It records the commit and whether lib/ differed from it.
+// (default; `npm run build` makes it) or, with `build: true`, compiled with tsc
+// from lib/ as committed at HEAD (extracted with git archive, so others'
+// uncommitted edits are left out), leaving the shared dist/ alone. It records
+// the commit and whether the working tree's lib/ differed from it.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -28,10 +29,17 @@ function makeSnapshot({ build = false, log = () => {} } = {}) {
   const commit = git(['rev-parse', '--short', 'HEAD']);
   const libDirty = git(['status', '--porcelain', '--', 'lib']).length > 0;
   if (build) {
-    log(`compiling lib/ into ${path.relative(ROOT, cjs)} (tsc; dist/ is left alone)`);
+    log(`compiling lib/ at ${commit} into ${path.relative(ROOT, cjs)} (tsc; dist/ is left alone)`);
+    execFileSync('sh', ['-c', `git archive HEAD lib | tar -x -C '${dir}'`], { cwd: ROOT, stdio: 'inherit', timeout: 60000 });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+      extends: path.join(ROOT, 'tsconfig.build.json'),
+      compilerOptions: { rootDir: 'lib', outDir: 'dist/cjs' },
+      include: ['lib'],
+    }));
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     try {
-      execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', cjs], { cwd: ROOT, stdio: 'pipe', timeout: 240000 });
+      execFileSync(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], { cwd: dir, stdio: 'pipe', timeout: 240000 });
     } catch (err) {
       // tsc still emits on type errors (someone else's half-done edit); refuse only if nothing came out.
       if (!fs.existsSync(path.join(cjs, 'index.js'))) throw new Error(`tsc failed: ${String(err.stdout || err.message).slice(0, 2000)}`);
@@ -42,9 +50,9 @@ function makeSnapshot({ build = false, log = () => {} } = {}) {
   }
   fs.writeFileSync(path.join(cjs, 'package.json'), '{ "type": "commonjs" }\n');
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  if (!build) fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   process.env.BENCH_SELF_ROOT = dir; // inherited by every child (processes.cleanEnv keeps it)
-  return { dir, commit, libDirty, source: build ? 'lib/ compiled by the bench' : 'dist/cjs copied' };
+  return { dir, commit, libDirty: build ? false : libDirty, source: build ? 'lib/ as committed, compiled by the bench' : 'dist/cjs copied' };
 }
 
 module.exports = { makeSnapshot };
