@@ -108,12 +108,13 @@ export function stableToken(ctx: EmulatorContext, method: string, body: string):
   let state = tokens.stable.get(app.appID);
   if (state && now - state.dayStart >= DAY_MS) state = { ...state, forcesToday: 0, dayStart: now };
   const live = state && state.expiresAt > now && tokens.tokens.get(state.token, now) ? state : undefined;
-  if (json.force_refresh === true && state) {
-    if (state.forcesToday >= FORCE_PER_DAY) return errorBody(45009);
-    if (now - state.lastForceAt >= FORCE_SPACING_MS || !live) {
-      tokens.tokens.delete(state.token);
+  if (json.force_refresh === true) {
+    const forces = state?.forcesToday ?? 0;
+    if (forces >= FORCE_PER_DAY) return errorBody(45009);
+    if (!state || !live || now - state.lastForceAt >= FORCE_SPACING_MS) {
+      if (state) tokens.tokens.delete(state.token);
       const fresh = tokens.issue(app, now);
-      tokens.stable.set(app.appID, { token: fresh.token, expiresAt: fresh.expiresAt, lastForceAt: now, forcesToday: state.forcesToday + 1, dayStart: state.dayStart });
+      tokens.stable.set(app.appID, { token: fresh.token, expiresAt: fresh.expiresAt, lastForceAt: now, forcesToday: forces + 1, dayStart: state?.dayStart ?? now });
       return tokenBody(fresh.token, fresh.expiresAt, now);
     }
   }

@@ -125,6 +125,38 @@ describe('server access tokens', () => {
     expect(await stable(true)).toBe(forced);
   });
 
+  describe('on a moved clock', () => {
+    let offset = 0;
+    beforeEach(() => {
+      const realNow = Date.now.bind(Date);
+      offset = 0;
+      jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    it('allows 20 forced refreshes a day, 30 s apart, then answers 45009 until the next day', async () => {
+      const first = await stable(true);
+      const tokens = new Set([first]);
+      for (let i = 1; i < 20; i++) {
+        offset += 31_000;
+        tokens.add(await stable(true));
+      }
+      expect(tokens.size).toBe(20);
+      offset += 31_000;
+      const { appID, appSecret } = mock.apps.miniprogram;
+      expectErr(await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: appID, secret: appSecret, force_refresh: true }), 45009);
+      offset += 24 * 3600_000;
+      expect(tokens.has(await stable(true))).toBe(false);
+    });
+
+    it("gives each user 100 jscode2session calls a minute (WeChat's quota), then a new minute", async () => {
+      for (let i = 0; i < 100; i++) expect((await session(mock.miniProgramLogin('bob'))).openid).toBeDefined();
+      expect((await session(mock.miniProgramLogin('bob'))).errcode).toBe(45011);
+      offset += 60_000;
+      expect((await session(mock.miniProgramLogin('bob'))).openid).toBeDefined();
+    });
+  });
+
   it('/cgi-bin/token issues a new token per call and the previous one keeps working (overlap)', async () => {
     const { appID, appSecret } = mock.apps.miniprogram;
     const url = `${mock.url}/cgi-bin/token?${qs([['grant_type', 'client_credential'], ['appid', appID], ['secret', appSecret]])}`;
