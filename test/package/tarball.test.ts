@@ -71,6 +71,16 @@ function run(command: string, args: string[], cwd = HERE): string {
     expect(files.filter((f) => /^(test|example-app|bench)\//.test(f) || (f.startsWith('lib/') && f !== 'lib/testing/README.md'))).toEqual([]);
   });
 
+  it("a production install (--omit=dev) into an empty project pulls none of the emulator's QR dependencies", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'wechat-bare-'));
+    fs.writeFileSync(path.join(project, 'package.json'), '{ "name": "bare", "version": "1.0.0", "private": true }\n');
+    run('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], project);
+    const installed = fs.readdirSync(path.join(project, 'node_modules'));
+    expect(installed).toEqual(expect.arrayContaining(['passport-wechat-oauth2', 'passport-oauth2', 'axios']));
+    expect(installed.filter((name) => ['qrcode', 'pngjs', 'yargs', 'dijkstrajs'].includes(name))).toEqual([]);
+    fs.rmSync(project, { recursive: true, force: true });
+  }, 120_000);
+
   it('@arethetypeswrong/cli finds no problem (node10, node16 CJS and ESM, bundler; every entry point)', () => {
     const report = JSON.parse(run(path.join(BIN, 'attw'), [tarball, '--format', 'json'])) as { analysis: { problems: unknown[] } };
     expect(report.analysis.problems).toEqual([]);
