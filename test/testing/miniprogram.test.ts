@@ -53,6 +53,27 @@ describe('Mini Program login', () => {
     expect(second.session_key).not.toBe(first.session_key);
   });
 
+  it('expires js_codes (5 min by default) and SendAuth codes (10 min) with 40029', async () => {
+    const m = await createMockWeChat({ codeTtlSeconds: { miniprogram: 0.2, app: 0.2 } });
+    try {
+      const js = m.miniProgramLogin('alice');
+      const app = m.appLogin('alice');
+      await new Promise((r) => setTimeout(r, 300));
+      const mini = m.apps.miniprogram;
+      expect(json(await get(`${m.url}/sns/jscode2session?${qs([['appid', mini.appID], ['secret', mini.appSecret], ['js_code', js], ['grant_type', 'authorization_code']])}`)).errcode).toBe(40029);
+      const { appID, appSecret } = m.apps.app;
+      expect(json(await get(`${m.url}/sns/oauth2/access_token?${qs([['appid', appID], ['secret', appSecret], ['code', app], ['grant_type', 'authorization_code']])}`)).errcode).toBe(40029);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('binds a js_code to the Mini Program: another appid gets 40029', async () => {
+    const { appID, appSecret } = mock.apps.app;
+    const r = json(await get(`${mock.url}/sns/jscode2session?${qs([['appid', appID], ['secret', appSecret], ['js_code', mock.miniProgramLogin('alice')], ['grant_type', 'authorization_code']])}`));
+    expect(r.errcode).toBe(40029);
+  });
+
   it('answers 40226 for a blocked user until unblocked', async () => {
     mock.setUserBlocked('bob', true);
     expect((await session(mock.miniProgramLogin('bob'))).errcode).toBe(40226);
