@@ -45,7 +45,52 @@ Starts the WeChat OAuth emulator (passport-wechat-oauth2/testing).
   -h, --help                show this help
 
 The control API (${'/__mock/…'}, see the README of passport-wechat-oauth2/testing) mints
-Mini Program codes, SendAuth codes, phone codes and encryptedData at run time.`;
+Mini Program codes, SendAuth codes, phone codes and encryptedData at run time; so does
+
+  wechat-mock mint js-code|app-code|phone-code|encrypted-data USER [--data JSON] [--url URL]
+
+against a running emulator (default --url http://127.0.0.1:${DEFAULT_CLI_PORT}); it prints the JSON answer.`;
+
+/** `mint` kinds and the control route each one calls. */
+const MINT_ROUTES: Readonly<Record<string, string>> = {
+  'js-code': 'miniprogram/login',
+  'app-code': 'app/login',
+  'phone-code': 'miniprogram/phone-code',
+  'encrypted-data': 'miniprogram/encrypted-data',
+};
+
+/** `wechat-mock mint KIND USER [--data JSON] [--url URL]`: one control-API call, its JSON on stdout. */
+async function runMint(argv: readonly string[], io: CliIo): Promise<CliResult> {
+  const positional: string[] = [];
+  let url = `http://127.0.0.1:${DEFAULT_CLI_PORT}`;
+  let data: unknown;
+  try {
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i] as string;
+      const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+      const value = (): string => {
+        const v = inline ?? argv[++i];
+        if (v === undefined || v === '') throw new Error(`${name} needs a value`);
+        return v;
+      };
+      if (name === '--url') url = value().replace(/\/+$/, '');
+      else if (name === '--data') data = JSON.parse(value());
+      else if (name.startsWith('--')) throw new Error(`unknown option: ${arg}`);
+      else positional.push(arg);
+    }
+    const [kind, user] = positional;
+    const route = kind === undefined ? undefined : MINT_ROUTES[kind];
+    if (!route || !user || positional.length > 2) throw new Error(`usage: wechat-mock mint ${Object.keys(MINT_ROUTES).join('|')} USER [--data JSON] [--url URL]`);
+    const res = await fetch(`${url}/__mock/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, ...(data === undefined ? {} : { data }) }) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`the emulator answered ${res.status}: ${text}`);
+    io.out(text);
+    return { exitCode: 0 };
+  } catch (e) {
+    io.err(`wechat-mock mint: ${(e as Error).message}`);
+    return { exitCode: 1 };
+  }
+}
 
 const stdio: CliIo = {
   out: (line) => process.stdout.write(line + '\n'),
@@ -123,6 +168,7 @@ function banner(mock: MockWeChat): string[] {
 }
 
 export async function runCli(argv: readonly string[], io: CliIo = stdio, signals: SignalSource = process): Promise<CliResult> {
+  if (argv[0] === 'mint') return runMint(argv.slice(1), io);
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);

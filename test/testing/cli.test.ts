@@ -122,6 +122,37 @@ describe('wechat-mock CLI', () => {
         }
       });
 
+      it('mint prints what the control API minted from a running emulator', async () => {
+        const { running } = await runCli(['--port=0'], captureIo(), new EventEmitter());
+        if (!running) throw new Error('not running');
+        const { mock } = running;
+        try {
+          const io = captureIo();
+          expect(await runCli(['mint', 'js-code', 'bob', '--url', mock.url + '/'], io)).toEqual({ exitCode: 0 });
+          const { code } = JSON.parse(io.lines[0] as string) as { code: string };
+          const { appID, appSecret } = mock.apps.miniprogram;
+          const r = await get(`${mock.url}/sns/jscode2session?appid=${appID}&secret=${appSecret}&js_code=${code}&grant_type=authorization_code`);
+          expect(JSON.parse(r.body).openid).toBe(mock.openidOf('miniprogram', 'bob'));
+          const data = captureIo();
+          expect(await runCli(['mint', 'encrypted-data', 'alice', '--data={"x":1}', `--url=${mock.url}`], data)).toEqual({ exitCode: 0 });
+          expect(JSON.parse(data.lines[0] as string)).toEqual({ encryptedData: expect.any(String), iv: expect.any(String) });
+          for (const [argv, message] of [
+            [['mint', 'js-code', 'mallory', '--url', mock.url], /answered 400.*unknown user/],
+            [['mint', 'nothing', 'bob'], /usage: wechat-mock mint/],
+            [['mint', 'js-code'], /usage/],
+            [['mint', 'js-code', 'bob', '--data', '{oops', '--url', mock.url], /JSON/],
+            [['mint', 'js-code', 'bob', '--url'], /--url needs a value/],
+            [['mint', 'js-code', 'bob', '--verbose'], /unknown option/],
+          ] as const) {
+            const failed = captureIo();
+            expect(await runCli(argv, failed)).toEqual({ exitCode: 1 });
+            expect(failed.errors[0]).toMatch(message);
+          }
+        } finally {
+          await running.stop();
+        }
+      });
+
       it('stop() stops it too (and is idempotent)', async () => {
         const signals = new EventEmitter();
         const { running } = await runCli(['--port=0'], captureIo(), signals);
