@@ -411,6 +411,24 @@ async function main() {
   let redisServer = null;
   let relay = null;
   try {
+    if (RTTS.length && RTT_WORKLOADS.length) {
+      // First, so that a run cut short still has them (in-progress.*). The emulator
+      // sits on a free port and the relay takes 443, the port the contestants' default URLs use.
+      emulator = await harness.startTlsEmulator({ port: 0, logName: 'emulator-rtt' });
+      const ctx = emulatorContext(emulator);
+      for (const rtt of RTTS) {
+        relay = await startRelay(rtt, emulator.port);
+        log(`relay on 127.0.0.1:443 -> 127.0.0.1:${emulator.port}, RTT ${rtt} ms (${rtt / 2} ms each way)`);
+        ctx.relay = relay;
+        for (const workload of RTT_WORKLOADS) {
+          for (const concurrency of RTT_CONCURRENCIES) record(await runPoint(ctx, workload, concurrency, rtt));
+        }
+        await processes.stop(relay);
+        relay = null;
+      }
+      await processes.stop(emulator.child);
+      emulator = null;
+    }
     if (WORKLOADS.length) {
       emulator = await harness.startTlsEmulator();
       const ctx = emulatorContext(emulator);
@@ -425,21 +443,6 @@ async function main() {
       }
       await processes.stop(emulator.child);
       emulator = null;
-    }
-    if (RTTS.length && RTT_WORKLOADS.length) {
-      // The emulator moves to a free port and the relay takes 443, the port the contestants' default URLs use.
-      emulator = await harness.startTlsEmulator({ port: 0, logName: 'emulator-rtt' });
-      const ctx = emulatorContext(emulator);
-      for (const rtt of RTTS) {
-        relay = await startRelay(rtt, emulator.port);
-        log(`relay on 127.0.0.1:443 -> 127.0.0.1:${emulator.port}, RTT ${rtt} ms (${rtt / 2} ms each way)`);
-        ctx.relay = relay;
-        for (const workload of RTT_WORKLOADS) {
-          for (const concurrency of RTT_CONCURRENCIES) record(await runPoint(ctx, workload, concurrency, rtt));
-        }
-        await processes.stop(relay);
-        relay = null;
-      }
     }
   } finally {
     if (relay) await processes.stop(relay);
