@@ -11,6 +11,9 @@ const path = require('node:path');
 const processes = require('./processes');
 
 const REDIS_BIN = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p)) || null;
+// util-linux's setpriv (Debian: essential) makes the kernel send redis-server
+// SIGTERM when the bench dies, even by SIGKILL, so it can never outlive the run.
+const SETPRIV = fs.existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -76,7 +79,10 @@ async function startRedis({ logFile }) {
   if (!REDIS_BIN) return null;
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
-  const child = processes.spawnTracked(REDIS_BIN, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'], { logFile });
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'];
+  const child = SETPRIV
+    ? processes.spawnTracked(SETPRIV, ['--pdeathsig', 'SIGTERM', '--', REDIS_BIN, ...args], { logFile })
+    : processes.spawnTracked(REDIS_BIN, args, { logFile });
   const stop = async () => {
     await processes.stop(child);
     fs.rmSync(dir, { recursive: true, force: true });
