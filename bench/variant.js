@@ -13,18 +13,22 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const [name, ...diffs] = process.argv.slice(2);
+// --at=REV: start from lib/ at another commit instead of HEAD (e.g. to measure what a change between two commits cost).
+const AT = (process.argv.find((a) => a.startsWith('--at=')) || '--at=HEAD').slice('--at='.length);
+const [name, ...diffs] = process.argv.slice(2).filter((a) => !a.startsWith('--at='));
 if (!name || !/^[\w.-]+$/.test(name)) {
-  console.error('usage: node bench/variant.js NAME [change.diff ...]');
+  console.error('usage: node bench/variant.js NAME [--at=REV] [change.diff ...]');
   process.exit(2);
 }
 const dir = path.join(__dirname, '.tmp', 'variants', name);
 fs.rmSync(dir, { recursive: true, force: true });
 fs.mkdirSync(dir, { recursive: true });
 // lib/ as committed (HEAD), not the working tree others may be editing.
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
-execFileSync('sh', ['-c', `git archive HEAD lib | tar -x -C '${dir}'`], { cwd: ROOT, stdio: 'inherit' });
+if (!/^[\w.~^/-]+$/.test(AT)) throw new Error(`--at: not a revision: ${AT}`);
+const commit = execFileSync('git', ['rev-parse', '--short', AT], { cwd: ROOT }).toString().trim();
+execFileSync('sh', ['-c', `git archive ${commit} lib | tar -x -C '${dir}'`], { cwd: ROOT, stdio: 'inherit' });
 console.error(`lib/ at ${commit}`);
+fs.writeFileSync(path.join(dir, 'COMMIT'), `${commit}\n`);
 for (const diff of diffs) {
   // patch(1), not git apply: bench/.tmp is inside the repository, where git apply would patch the real lib/.
   execFileSync('patch', ['-p1', '--forward', '--batch', '-d', dir, '-i', path.resolve(diff)], { stdio: 'inherit' });
