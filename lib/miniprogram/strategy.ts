@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { STALE_TOKEN_ERRCODES, WeChatAccessTokenManager } from '../access-token.js';
 import { CodeLoginStrategy } from '../code-login.js';
 import type { CallbackOutcome } from '../dedupe.js';
-import { WeChatAPIError } from '../errors.js';
+import { CODE_ERRCODES, WeChatAPIError } from '../errors.js';
 import { WeChatHttpClient } from '../http.js';
 import type { VerifyCallback } from '../types.js';
 import { WeChatMiniProgramError } from './errors.js';
@@ -27,7 +27,6 @@ const PHONE_PATH = '/wxa/business/getuserphonenumber';
 const BLOCKED = 40226;
 /** WeChat's per-user minute quota (§1): retry after a minute. */
 const MINUTE_QUOTA = 45011;
-const CODE_ERRCODES = new Set([40029, 40163, 42003]);
 
 type AnyVerify = MiniProgramVerifyFunction | MiniProgramVerifyFunctionWithRequest;
 
