@@ -5,7 +5,7 @@
  */
 import { createClient } from 'redis';
 import IORedis from 'ioredis';
-import { WeChatAccessTokenManager, WeChatMiniProgramStrategy } from '../../lib';
+import { WeChatAccessTokenManager, WeChatAppStrategy, WeChatMiniProgramStrategy, type VerifyCallback, type WeChatAppProfile, type WeChatTokenResponse } from '../../lib';
 import { RedisAccessTokenStore, RedisDeduplicator, RedisSessionKeyStore, type RedisClientLike } from '../../lib/redis';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { authenticate, postJSON, requestCount } from '../miniprogram/helpers';
@@ -79,6 +79,24 @@ maybe.each(['node-redis', 'ioredis'] as const)('Mini Program state in Redis thro
       const late = await authenticate(b.strategy, postJSON({ code }));
       expect(late).toEqual(first);
       expect(await requestCount(mock, '/sns/jscode2session')).toBe(1);
+    });
+
+    it('an App code submitted to both instances is exchanged once; the other runs verify with the sealed token response', async () => {
+      const verified: string[] = [];
+      const appStrategy = (redis: RedisClientLike, label: string) =>
+        new WeChatAppStrategy(
+          { ...mock.apps.app, apiBaseURL: mock.apiBaseURL, deduplicator: new RedisDeduplicator(redis, { prefix, secret: SECRET, pollMs: 10 }) },
+          (_a: string, _r: string, params: WeChatTokenResponse, profile: WeChatAppProfile, done: VerifyCallback) => {
+            verified.push(label);
+            done(null, { openid: profile.openid, scope: params.scope });
+          },
+        );
+      const code = mock.appLogin('bob');
+      const [x, y] = await Promise.all([authenticate(appStrategy(a.redis, 'a'), postJSON({ code })), authenticate(appStrategy(b.redis, 'b'), postJSON({ code }))]);
+      expect(x).toMatchObject({ kind: 'success', user: { openid: mock.openidOf('app', 'bob'), scope: 'snsapi_userinfo' } });
+      expect(y).toEqual(x);
+      expect(verified.sort()).toEqual(['a', 'b']);
+      expect(await requestCount(mock, '/sns/oauth2/access_token')).toBe(1);
     });
 
     it('the session_key stored by one instance decrypts data on the other, and Redis holds it sealed', async () => {
