@@ -112,6 +112,7 @@ interface ErrorRecord {
   message: string;
   errcode?: number;
   errmsg?: string;
+  retryable?: boolean;
   endpoint?: string;
   host?: string;
   kind?: string;
@@ -120,13 +121,13 @@ interface ErrorRecord {
 /** Errors carry no secret (errors.ts): their public fields cross over as they are. */
 function describeError(err: Error): ErrorRecord {
   const record: ErrorRecord = { name: err.name, message: err.message };
-  if (err instanceof WeChatAPIError) Object.assign(record, { errcode: err.errcode, errmsg: err.errmsg, endpoint: err.endpoint });
+  if (err instanceof WeChatAPIError) Object.assign(record, { errcode: err.errcode, errmsg: err.errmsg, retryable: err.retryable, endpoint: err.endpoint });
   if (err instanceof WeChatTransportError) Object.assign(record, { endpoint: err.endpoint, host: err.host, kind: err.kind });
   return record;
 }
 
 function rebuildError(record: ErrorRecord): Error {
-  if (record.errcode !== undefined && record.endpoint !== undefined) return new WeChatAPIError(record.errcode, record.errmsg ?? '', record.endpoint);
+  if (record.errcode !== undefined && record.endpoint !== undefined) return new WeChatAPIError(record.errcode, record.errmsg ?? '', record.endpoint, { retryable: record.retryable === true });
   if (record.kind !== undefined && record.endpoint !== undefined && record.host !== undefined) {
     const prefix = `WeChat API ${record.endpoint} on ${record.host} failed (${record.kind}): `;
     return new WeChatTransportError(record.endpoint, record.host, record.kind, record.message.startsWith(prefix) ? record.message.slice(prefix.length) : record.message);

@@ -156,6 +156,15 @@ maybe.each(['node-redis', 'ioredis'] as const)('on a real Redis through %s', (ki
       expect(outcome.error.constructor).toBe(type);
       expect(outcome.error.name).toBe(error.name);
       expect(outcome.error.message).toBe(error.message);
+      if (error instanceof WeChatAPIError) expect((outcome.error as WeChatAPIError).retryable).toBe(error.retryable);
+    });
+
+    it('keeps a WeChatAPIError marked retryable (45011, the per-user quota) retryable', async () => {
+      const a = new RedisDeduplicator(client, options);
+      lead(await a.begin('k3-quota'))({ kind: 'error', error: new WeChatAPIError(45011, 'api minute-quota reach limit', '/sns/jscode2session', { retryable: true }) });
+      const outcome = (await follow(await a.begin('k3-quota'))) as Extract<CallbackOutcome, { kind: 'error' }>;
+      expect(outcome.error).toBeInstanceOf(WeChatAPIError);
+      expect((outcome.error as WeChatAPIError).retryable).toBe(true);
     });
 
     it('a duplicate waits at most waitMs for a first request that never settles', async () => {
