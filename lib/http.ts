@@ -54,7 +54,15 @@ function defaultAxios(): { instance: AxiosInstance; lean: boolean } {
     const stock = axios.getAdapter('http');
     const proxied = PROXY_ENV.some((name) => process.env[name]);
     // The same keep-alive agents serve the stock adapter when it is used.
-    sharedAxios = { instance: axios.create({ ...keepAliveAgents, adapter: proxied ? stock : createKeepAliveAdapter(stock) }), lean: !proxied };
+    // The private instance carries the fixed per-call settings as its defaults
+    // (and no request transform: a GET has no body), so a login's GETs pass only
+    // their URL and timeout for axios to merge.
+    const instance = axios.create({ ...keepAliveAgents, ...FIXED_GET_CONFIG, transformRequest: [], adapter: proxied ? stock : createKeepAliveAdapter(stock) });
+    // No per-method header buckets to deep-merge, then delete, on every call
+    // (axios's defaults: common Accept, post/put/patch Content-Type). WeChat needs
+    // none of them; a POST still sets its own Content-Type (JSON_BODY_HEADERS).
+    instance.defaults.headers = {} as typeof instance.defaults.headers;
+    sharedAxios = { instance, lean: !proxied };
   }
   return sharedAxios;
 }
@@ -76,6 +84,8 @@ export class WeChatHttpClient {
   private readonly axios: AxiosInstance;
   /** The lean keep-alive adapter serves this client's GETs, under its own whole-call deadline. */
   private readonly leanGets: boolean;
+  /** This client's axios is the package's private instance (its defaults are FIXED_GET_CONFIG). */
+  private readonly ownAxios: boolean;
   /** Each base with its host[:port], for error messages that must not carry the URL. */
   private readonly bases: ReadonlyArray<{ url: string; host: string }>;
 
@@ -90,6 +100,7 @@ export class WeChatHttpClient {
     const shared = options.httpClient ? undefined : defaultAxios();
     this.axios = options.httpClient ?? (shared as { instance: AxiosInstance }).instance;
     this.leanGets = shared?.lean === true;
+    this.ownAxios = shared !== undefined;
   }
 
   /** GET `endpoint` (a path such as `/sns/userinfo`) with failover across the API bases. */
@@ -144,6 +155,7 @@ export class WeChatHttpClient {
     body?: string,
   ): Promise<WeChatResponse<JsonObject>> {
     let res: AxiosResponse<unknown>;
+    const url = `${base}${endpoint}?${toQueryString(query)}`;
     try {
       // request(), not get(): get() merges its config once more. The query
       // goes in the URL, not in `params`: axios copies and walks `params` on
@@ -151,7 +163,7 @@ export class WeChatHttpClient {
       const send = (signal?: AbortSignal): Promise<AxiosResponse<unknown>> =>
         this.axios.request({
           method,
-          url: `${base}${endpoint}?${toQueryString(query)}`,
+          url,
           ...(body === undefined ? {} : { data: body, headers: JSON_BODY_HEADERS }),
           timeout: this.timeout,
           ...(signal ? { signal } : {}),
@@ -171,7 +183,9 @@ export class WeChatHttpClient {
       // `signal` would send them to the stock adapter (and an AbortController
       // per call costs CPU on the benchmark's hot path), so they get none.
       // `timeout: 0` means no deadline, as in axios.
-      res = await ((this.leanGets && method === 'get') || !this.timeout ? send() : withDeadline(this.timeout, send));
+      // A login's GET on the private instance: everything else is in its defaults.
+      if (this.ownAxios && this.leanGets && method === 'get') res = await this.axios.request({ url, timeout: this.timeout });
+      else res = await ((this.leanGets && method === 'get') || !this.timeout ? send() : withDeadline(this.timeout, send));
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timeout' : (e.code ?? 'network');
@@ -201,6 +215,8 @@ export class WeChatHttpClient {
 const MAX_BODY_BYTES = 1024 * 1024;
 const KEEP_BODY_AS_TEXT = [(data: unknown): unknown => data];
 const ANY_STATUS = (): boolean => true;
+/** What every call sets; the private instance has it as its defaults. */
+const FIXED_GET_CONFIG = { method: 'get', responseType: 'text', transformResponse: KEEP_BODY_AS_TEXT, validateStatus: ANY_STATUS, maxRedirects: 0, maxContentLength: MAX_BODY_BYTES } as const;
 const JSON_BODY_HEADERS = { 'Content-Type': 'application/json' };
 
 /** Thrown when {@link withDeadline}'s timer fires first; its code makes it kind `timeout`. */
