@@ -1,5 +1,6 @@
 import { SessionStateStore, Strategy as WeChatStrategy, type VerifyCallback, type WeChatProfile } from '../lib';
-import { dedupeKey, MemoryDeduplicator, type DedupeTicket } from '../lib/dedupe';
+import { dedupeKey, MemoryDeduplicator } from '../lib/dedupe';
+import { follow, lead } from './helpers/dedupe';
 import { ClientTaggedStore } from '../lib/state/client-tag';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest, startLogin } from './helpers/harness';
@@ -146,15 +147,6 @@ describe('SessionStateStore', () => {
 });
 
 describe('MemoryDeduplicator', () => {
-  function lead(ticket: DedupeTicket) {
-    if (ticket.role !== 'leader') throw new Error('expected to lead');
-    return ticket.settle;
-  }
-  function follow(ticket: DedupeTicket) {
-    if (ticket.role !== 'follower') throw new Error('expected to follow');
-    return ticket.outcome;
-  }
-
   it('replays the first outcome to a duplicate that arrives after it settled', async () => {
     const dedupe = new MemoryDeduplicator();
     lead(dedupe.begin('k'))({ kind: 'fail', challenge: { message: 'x' } });

@@ -27,24 +27,8 @@ export function methodNotAllowed(res: ServerResponse, allow: string): void {
 }
 
 /** Reads a small urlencoded form body (the consent form). */
-export function readForm(req: IncomingMessage, limit = 16 * 1024): Promise<URLSearchParams> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Drain the rest instead of destroying the socket, so the client still receives the error response.
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new Error('form body too large'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-  });
+export async function readForm(req: IncomingMessage, limit = 16 * 1024): Promise<URLSearchParams> {
+  return new URLSearchParams(await readText(req, limit));
 }
 
 /** Reads a small body as UTF-8 text (JSON APIs and the control API); rejects past `limit` bytes. */
@@ -55,6 +39,7 @@ export function readText(req: IncomingMessage, limit = 16 * 1024): Promise<strin
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Drain the rest instead of destroying the socket, so the client still receives the error response.
         req.removeAllListeners('data');
         req.resume();
         reject(new TypeError('body too large'));

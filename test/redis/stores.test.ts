@@ -9,7 +9,8 @@ import { inspect } from 'node:util';
 import { createClient, type RedisClientType } from 'redis';
 import IORedis from 'ioredis';
 import { WeChatAPIError, WeChatStoreError, WeChatTransportError } from '../../lib';
-import type { CallbackOutcome, DedupeTicket } from '../../lib/dedupe';
+import type { CallbackOutcome } from '../../lib/dedupe';
+import { follow, lead } from '../helpers/dedupe';
 import { RedisCommands, RedisDeduplicator, RedisSeenStore, type RedisClientLike } from '../../lib/redis';
 import { Sealer } from '../../lib/seal';
 import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
@@ -19,14 +20,6 @@ const SECRET = 'redis-store-test-secret-0123456789abcdef';
 if (!REDIS_BIN && !REQUIRE_REDIS) console.warn('redis stores: redis-server not found; skipping. Set REQUIRE_REDIS=1 to make this a failure.');
 const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
 
-function lead(ticket: DedupeTicket) {
-  if (ticket.role !== 'leader') throw new Error('expected to lead');
-  return ticket.settle;
-}
-function follow(ticket: DedupeTicket) {
-  if (ticket.role !== 'follower') throw new Error('expected to follow');
-  return ticket.outcome;
-}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('RedisCommands without a usable client', () => {

@@ -18,7 +18,7 @@ import { SessionStateStore, SignedStateStore, type StateStore } from '../../lib'
 import { RedisDeduplicator, RedisSeenStore, type RedisClientLike } from '../../lib/redis';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { startBalancer, type Balancer } from '../helpers/balancer';
-import { Browser, startLoginApp, tokenExchanges, type LoginApp } from '../helpers/login-app';
+import { Browser, startLoginApp, tokenExchanges, type LoginApp, type LoginAppOptions } from '../helpers/login-app';
 import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
 const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
@@ -56,6 +56,45 @@ function stateStore(kind: StoreKind, seen: RedisSeenStore): StateStore {
   return kind === 'signed' ? new SignedStateStore({ secret: STATE_SECRET, seen }) : new SessionStateStore({ seen });
 }
 
+interface Cluster {
+  redis: ThrowawayRedis;
+  connections: Connection[];
+  apps: LoginApp[];
+  balancer: Balancer;
+}
+
+/**
+ * For the enclosing describe block: one throwaway Redis, one login-app
+ * instance per client kind (its coordination stores on a connection of that
+ * kind, its sessions in Redis too when `redisSessions`), and a round-robin
+ * balancer in front. Stopped after the block.
+ */
+function clusterFor(kinds: ClientKind[], redisSessions: boolean, optionsFor: (client: RedisClientLike) => LoginAppOptions): Cluster {
+  const cluster = { connections: [], apps: [] } as unknown as Cluster;
+  beforeAll(async () => {
+    cluster.redis = await startRedis();
+    for (const kind of kinds) {
+      const coordination = await connect(kind, cluster.redis.url);
+      cluster.connections.push(coordination);
+      const options = optionsFor(coordination.client);
+      if (redisSessions) {
+        const sessions = await connect('node-redis', cluster.redis.url);
+        cluster.connections.push(sessions);
+        options.sessionStore = new RedisStore({ client: sessions.client as RedisClientType, prefix: 'sess:' });
+      }
+      cluster.apps.push(await startLoginApp(mock, options));
+    }
+    cluster.balancer = await startBalancer(cluster.apps.map((a) => a.url));
+  });
+  afterAll(async () => {
+    await cluster.balancer?.close();
+    for (const app of cluster.apps) await app.close();
+    for (const c of cluster.connections) await c.quit();
+    cluster.redis?.stop();
+  });
+  return cluster;
+}
+
 let mock: MockWeChat;
 beforeAll(async () => {
   // 'slow' answers hold a token exchange in flight for 400 ms.
@@ -74,34 +113,13 @@ maybe.each([
   ['ioredis', 'signed', 3],
   ['node-redis', 'session', 3],
 ] as Array<[ClientKind, StoreKind, number]>)('%s, the %s state store, %i instances behind a round-robin balancer', (clientKind, storeKind, count) => {
-  let redis: ThrowawayRedis;
-  const connections: Connection[] = [];
-  const apps: LoginApp[] = [];
+  const cluster = clusterFor(Array(count).fill(clientKind), true, (client) => ({
+    store: stateStore(storeKind, new RedisSeenStore(client)),
+    strategy: { deduplicator: new RedisDeduplicator(client, { secret: DEDUPE_SECRET }) },
+  }));
   let balancer: Balancer;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    for (let i = 0; i < count; i++) {
-      const sessions = await connect('node-redis', redis.url);
-      const coordination = await connect(clientKind, redis.url);
-      connections.push(sessions, coordination);
-      const seen = new RedisSeenStore(coordination.client);
-      apps.push(
-        await startLoginApp(mock, {
-          sessionStore: new RedisStore({ client: sessions.client as RedisClientType, prefix: 'sess:' }),
-          store: stateStore(storeKind, seen),
-          strategy: { deduplicator: new RedisDeduplicator(coordination.client, { secret: DEDUPE_SECRET }) },
-        }),
-      );
-    }
-    balancer = await startBalancer(apps.map((a) => a.url));
-  });
-
-  afterAll(async () => {
-    await balancer?.close();
-    for (const app of apps) await app.close();
-    for (const c of connections) await c.quit();
-    redis?.stop();
+  beforeAll(() => {
+    balancer = cluster.balancer;
   });
 
   const alice = () => mock.openidOf('mp', 'alice');
@@ -168,43 +186,24 @@ maybe.each([
 });
 
 maybe('Redis stopped in the middle of a run (SignedStateStore, two instances)', () => {
-  let redis: ThrowawayRedis;
-  const connections: Connection[] = [];
-  const apps: LoginApp[] = [];
-  let balancer: Balancer;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    for (const kind of ['node-redis', 'ioredis'] as const) {
-      const connection = await connect(kind, redis.url);
-      connections.push(connection);
-      const options = { commandTimeout: 500 };
-      apps.push(
-        await startLoginApp(mock, {
-          store: new SignedStateStore({ secret: STATE_SECRET, seen: new RedisSeenStore(connection.client, options) }),
-          strategy: { deduplicator: new RedisDeduplicator(connection.client, { ...options, secret: DEDUPE_SECRET }) },
-        }),
-      );
-    }
-    balancer = await startBalancer(apps.map((a) => a.url));
-  });
-
-  afterAll(async () => {
-    await balancer?.close();
-    for (const app of apps) await app.close();
-    for (const c of connections) await c.quit();
-    redis?.stop();
+  // Memory sessions per instance: only the coordination is in Redis, so the callback reaches the strategy.
+  const cluster = clusterFor(['node-redis', 'ioredis'], false, (client) => {
+    const options = { commandTimeout: 500 };
+    return {
+      store: new SignedStateStore({ secret: STATE_SECRET, seen: new RedisSeenStore(client, options) }),
+      strategy: { deduplicator: new RedisDeduplicator(client, { ...options, secret: DEDUPE_SECRET }) },
+    };
   });
 
   const openidOf = async (res: Response) => ((await res.json()) as { user?: { openid: string } }).user?.openid;
 
   it('callbacks end with a WeChatStoreError naming Redis within the timeout, log nobody in, and logins work again after a restart', async () => {
+    const { balancer, connections } = cluster;
     const before = new Browser();
     expect((await before.get(await before.callbackURL(balancer.url))).status).toBe(200);
 
-    redis.stop();
-    await redis.exited;
-    for (const app of apps) app.errors.length = 0;
+    cluster.redis.stop();
+    await cluster.redis.exited;
     for (let i = 0; i < 2; i++) {
       const browser = new Browser();
       const callback = await browser.callbackURL(balancer.url);
@@ -222,7 +221,7 @@ maybe('Redis stopped in the middle of a run (SignedStateStore, two instances)', 
     }
     expect(await tokenExchanges(mock)).toBe(1);
 
-    redis = await startRedis(redis.port);
+    cluster.redis = await startRedis(cluster.redis.port);
     // The clients reconnect on their own (their own backoff); then a new login works.
     const deadline = Date.now() + 20_000;
     while (!connections.every((c) => c.ready()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -236,36 +235,14 @@ maybe('Redis stopped in the middle of a run (SignedStateStore, two instances)', 
 });
 
 maybe('a duplicate that fails on another instance (its wait runs out) does not undo the login', () => {
-  let redis: ThrowawayRedis;
-  const connections: Connection[] = [];
-  const apps: LoginApp[] = [];
-  let balancer: Balancer;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    for (let i = 0; i < 2; i++) {
-      const connection = await connect('node-redis', redis.url);
-      connections.push(connection);
-      apps.push(
-        await startLoginApp(mock, {
-          sessionStore: new RedisStore({ client: connection.client as RedisClientType, prefix: 'sess:' }),
-          store: new SessionStateStore({ seen: new RedisSeenStore(connection.client) }),
-          // The first exchange takes 400 ms ('slow'); the duplicate gives up after 100.
-          strategy: { deduplicator: new RedisDeduplicator(connection.client, { secret: DEDUPE_SECRET, waitMs: 100 }) },
-        }),
-      );
-    }
-    balancer = await startBalancer(apps.map((a) => a.url));
-  });
-
-  afterAll(async () => {
-    await balancer?.close();
-    for (const app of apps) await app.close();
-    for (const c of connections) await c.quit();
-    redis?.stop();
-  });
+  const cluster = clusterFor(['node-redis', 'node-redis'], true, (client) => ({
+    store: new SessionStateStore({ seen: new RedisSeenStore(client) }),
+    // The first exchange takes 400 ms ('slow'); the duplicate gives up after 100.
+    strategy: { deduplicator: new RedisDeduplicator(client, { secret: DEDUPE_SECRET, waitMs: 100 }) },
+  }));
 
   it('the duplicate ends with an error and sends no session cookie; the browser that got both answers stays logged in', async () => {
+    const { balancer } = cluster;
     mock.setFault('/sns/oauth2/access_token', 'slow', 1);
     const browser = new Browser();
     const callback = await browser.callbackURL(balancer.url);
