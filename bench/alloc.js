@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+'use strict';
+// What one userinfo callback allocates, per contestant: `node bench/alloc.js
+// [n] [name=dir ...]` (as root, like the bench). Runs floor, floor + Passport
+// and this package (and, for each name=dir, this package loaded from dir, a
+// bench/variant.js build) one after another against the TLS emulator, each
+// with bench/heap-sampler.js: after 500 warm-up callbacks it samples n timed
+// callbacks at c50 and prints KB allocated per login, by package and by
+// function. Allocation does not move with the machine's load the way CPU
+// time does, so it separates changes that CPU figures on a busy machine
+// cannot (bench/results/profile-notes.md).
+const fs = require('node:fs');
+const path = require('node:path');
+const processes = require('./processes');
+const { Driver } = require('./driver');
+const { installSafetyNet, startTlsEmulator, startContestant, TMP } = require('./harness');
+const { makeSnapshot } = require('./snapshot');
+
+const positional = process.argv.slice(2).filter((a) => !a.includes('='));
+const N = Number(positional[0] || 1500);
+const CONTESTANTS = [
+  ['floor', 'contestants/floor.js', {}],
+  ['floor + Passport', 'contestants/diagnostic/floor-passport.js', {}],
+  ['passport-wechat-oauth2', 'contestants/passport-wechat-oauth2.js', {}],
+  ...process.argv.slice(2).filter((a) => a.includes('=')).map((a) => {
+    const [name, dir] = a.split('=');
+    return [name, 'contestants/passport-wechat-oauth2.js', { BENCH_SELF_ROOT: path.resolve(dir) }];
+  }),
+];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+installSafetyNet('alloc', 15 * 60 * 1000);
+
+function bucket(url) {
+  if (!url) return '(native)';
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  if (url.includes('/dist/cjs/')) return `this package: ${url.split('/dist/cjs/')[1]}`;
+  if (url.includes('/bench/')) return 'bench app code';
+  return url.startsWith('node:') ? url : url.replace(/^file:\/\//, '');
+}
+
+function summarise(file, n, top = 12) {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byId = new Map();
+  const walk = (node) => { byId.set(node.id, node); for (const c of node.children) walk(c); };
+  walk(profile.head);
+  const byBucket = new Map();
+  const byFn = new Map();
+  let total = 0;
+  for (const s of profile.samples) {
+    const { url, functionName, lineNumber } = byId.get(s.nodeId).callFrame;
+    const b = bucket(url);
+    byBucket.set(b, (byBucket.get(b) || 0) + s.size);
+    const fn = `${functionName || '(anonymous)'} ${b}:${lineNumber + 1}`;
+    byFn.set(fn, (byFn.get(fn) || 0) + s.size);
+    total += s.size;
+  }
+  const kb = (bytes) => (bytes / n / 1024).toFixed(2).padStart(7);
+  const lines = [`${kb(total)} KB per login in all`, 'by package:'];
+  for (const [b, v] of [...byBucket].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${kb(v)}  ${b}`);
+  lines.push('by function:');
+  for (const [f, v] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${kb(v)}  ${f}`);
+  return { totalKB: total / n / 1024, text: lines.join('\n') };
+}
+
+async function main() {
+  const snap = makeSnapshot({ build: process.argv.includes('--build') });
+  console.log(`[alloc] package: ${snap.source} at commit ${snap.commit}`);
+  const emulator = await startTlsEmulator({ logName: 'alloc-emulator' });
+  const app = emulator.info.apps.mp;
+  const totals = [];
+  try {
+    for (const [name, script, env] of CONTESTANTS) {
+      const out = path.join(TMP, 'alloc', `${name.replace(/[^\w.-]+/g, '_')}.heapprofile`);
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.rmSync(out, { force: true });
+      const { child, port } = await startContestant({
+        script, certs: emulator.certs, app, scope: 'snsapi_userinfo', logName: `alloc-${name.replace(/[^\w.-]+/g, '_')}`, label: name,
+        nodeArgs: ['--require', path.join(__dirname, 'heap-sampler.js')], env: { ...env, BENCH_HEAP_OUT: out },
+      });
+      const driver = new Driver({ port, concurrency: 50, ca: emulator.ca });
+      try {
+        await driver.timedCallbacks(await driver.prepare(500));
+        const items = await driver.prepare(N);
+        child.kill('SIGUSR2');
+        await sleep(300);
+        const res = await driver.timedCallbacks(items);
+        if (res.errors.length) throw new Error(`${name}: ${res.errors.length} failed callbacks (${res.errors.filter(Boolean)[0]})`);
+        child.kill('SIGHUP');
+        for (let i = 0; i < 100 && !fs.existsSync(out); i++) await sleep(100);
+        await sleep(500); // the file is written in one call; let it finish
+      } finally {
+        driver.close();
+        await processes.stop(child);
+      }
+      const s = summarise(out, N);
+      totals.push([name, s.totalKB]);
+      console.log(`\n== ${name}\n${s.text}`);
+    }
+  } finally {
+    await processes.stop(emulator.child);
+  }
+  console.log(`\nuserinfo callbacks at c50, ${N} sampled after 500 warm-up; KB allocated per login:`);
+  for (const [name, kb] of totals) console.log(`  ${kb.toFixed(1).padStart(7)}  ${name}`);
+}
+
+main().then(() => { processes.killAllNow(); process.exit(0); }, (err) => {
+  console.error(`[alloc] FAILED: ${err && err.stack ? err.stack : err}`);
+  processes.killAllNow();
+  process.exit(1);
+});
