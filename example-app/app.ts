@@ -4,19 +4,47 @@
  * `createApp(config)` builds everything (and, in `mock` mode, starts the
  * bundled WeChat emulator on its own port); `close()` stops what it started.
  */
-import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import passport from 'passport';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
-import { SessionStateStore, SignedStateStore, Strategy as WeChatStrategy, type CallbackDeduplicator, type SeenStore, WeChatAPIError, WeChatConfigError, WeChatTransportError, type StateStore, type WeChatAuthenticateOptions, type WeChatFailureInfo, type WeChatProfile } from 'passport-wechat-oauth2';
+import {
+  SessionStateStore,
+  SignedStateStore,
+  Strategy as WeChatStrategy,
+  type CallbackDeduplicator,
+  type SeenStore,
+  WeChatAPIError,
+  WeChatConfigError,
+  WeChatTransportError,
+  type StateStore,
+  type WeChatAuthenticateOptions,
+  type WeChatFailureInfo,
+  type WeChatProfile,
+} from 'passport-wechat-oauth2';
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
 import { RedisDeduplicator, RedisSeenStore } from 'passport-wechat-oauth2/redis';
 import type { AppConfig, AppCredentials } from './config';
 import { safeReturnTo } from './return-to';
 import { miniProgramRoutes, surfaceCredentials, type MiniProgramDeps } from './miniprogram';
-import { errorPage, failurePage, homePage, profilePage, toFailureReason, type AppUser, type FailureReason, type SiteInfo } from './views';
+import {
+  errorPage,
+  failurePage,
+  homePage,
+  profilePage,
+  toFailureReason,
+  type AppUser,
+  type FailureReason,
+  type SiteInfo,
+} from './views';
 
 export interface Logger {
   info(message: string): void;
@@ -110,13 +138,17 @@ function makeRedactor(secrets: readonly string[]): (text: string) => string {
   return (text) => {
     let out = text;
     for (const s of literals) out = out.split(s).join('[redacted]');
-    return out.replace(/\b(code|state|access_token|refresh_token|secret|appsecret|password)=([^&\s"']+)/gi, '$1=[redacted]');
+    return out.replace(
+      /\b(code|state|access_token|refresh_token|secret|appsecret|password)=([^&\s"']+)/gi,
+      '$1=[redacted]',
+    );
   };
 }
 
 /** HTTP status and a message that is safe to show for an error (never a stack, never a secret). */
 export function describeError(err: unknown): { status: number; message: string } {
-  if (err instanceof WeChatAPIError || err instanceof WeChatTransportError) return { status: 502, message: err.message };
+  if (err instanceof WeChatAPIError || err instanceof WeChatTransportError)
+    return { status: 502, message: err.message };
   if (err instanceof WeChatConfigError) return { status: 500, message: err.message };
   const e = err as { name?: unknown; message?: unknown; status?: unknown; statusCode?: unknown } | null | undefined;
   // passport-oauth2 wraps transport failures; its messages are fixed strings ("Failed to obtain access token").
@@ -135,7 +167,11 @@ function errorSummary(err: unknown): string {
  * The last middleware: logs the error (redacted, no stack) and renders the
  * generic error page with a safe message. It never throws.
  */
-export function makeErrorHandler(deps: { logger: Logger; redact?: (text: string) => string; site?: SiteInfo }): ErrorRequestHandler {
+export function makeErrorHandler(deps: {
+  logger: Logger;
+  redact?: (text: string) => string;
+  site?: SiteInfo;
+}): ErrorRequestHandler {
   const redact = deps.redact ?? ((text: string) => text);
   return (err, req, res, _next) => {
     try {
@@ -145,7 +181,11 @@ export function makeErrorHandler(deps: { logger: Logger; redact?: (text: string)
         res.end();
         return;
       }
-      res.status(status).type('html').set('Cache-Control', 'no-store').send(errorPage(status, message, deps.site));
+      res
+        .status(status)
+        .type('html')
+        .set('Cache-Control', 'no-store')
+        .send(errorPage(status, message, deps.site));
     } catch {
       // Rendering the error must never take the process down.
       try {
@@ -164,7 +204,8 @@ export function makeErrorHandler(deps: { logger: Logger; redact?: (text: string)
  */
 function stateStoreFor(config: AppConfig, seen: SeenStore | undefined): StateStore | undefined {
   // No server-side state: an HMAC-signed state plus a browser-binding cookie (the package's SignedStateStore).
-  if (config.stateStore.kind === 'signed') return new SignedStateStore({ secret: config.stateStore.secret, ...(seen ? { seen } : {}) });
+  if (config.stateStore.kind === 'signed')
+    return new SignedStateStore({ secret: config.stateStore.secret, ...(seen ? { seen } : {}) });
   return seen ? new SessionStateStore({ seen }) : undefined;
 }
 
@@ -216,9 +257,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       testUsers: mock?.users.map((u) => ({ key: u.key, nickname: u.nickname, snapshot: u.snapshot })),
     };
     const redact = makeRedactor(
-      [wechat.mp?.appSecret, wechat.web?.appSecret, config.session.secret, config.stateStore.kind === 'signed' ? config.stateStore.secret : undefined].filter(
-        (s): s is string => typeof s === 'string',
-      ),
+      [
+        wechat.mp?.appSecret,
+        wechat.web?.appSecret,
+        config.session.secret,
+        config.stateStore.kind === 'signed' ? config.stateStore.secret : undefined,
+      ].filter((s): s is string => typeof s === 'string'),
     );
 
     // ---- Session store: Redis when REDIS_URL is set, else memory (dev).
@@ -260,7 +304,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         ...(coordination ? { deduplicator: coordination.deduplicator } : {}),
         proxy: config.trustProxy,
       },
-      (_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: (err: unknown, user?: Express.User) => void) => {
+      (
+        _accessToken: string,
+        _refreshToken: string,
+        profile: WeChatProfile,
+        done: (err: unknown, user?: Express.User) => void,
+      ) => {
         // A real app would find or create its own account here (keyed by unionid, or appID + openid).
         done(null, userFromProfile(profile) as unknown as Express.User);
       },
@@ -277,11 +326,17 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // Request log: method, path (never the query: the callback's carries the code), status, time.
     app.use((req, res, next) => {
       const started = Date.now();
-      res.on('finish', () => logger.info(`${req.method} ${redact(req.path)} ${res.statusCode} ${Date.now() - started}ms`));
+      res.on('finish', () =>
+        logger.info(`${req.method} ${redact(req.path)} ${res.statusCode} ${Date.now() - started}ms`),
+      );
       next();
     });
 
-    const imgOrigins = [...new Set([...(mockURL ? [originOf(mockURL)] : []), ...WECHAT_AVATAR_ORIGINS].filter((o): o is string => Boolean(o)))];
+    const imgOrigins = [
+      ...new Set(
+        [...(mockURL ? [originOf(mockURL)] : []), ...WECHAT_AVATAR_ORIGINS].filter((o): o is string => Boolean(o)),
+      ),
+    ];
     app.use(
       helmet({
         contentSecurityPolicy: {
@@ -302,7 +357,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         store,
         resave: false,
         saveUninitialized: false,
-        cookie: { httpOnly: true, sameSite: 'lax', secure: config.trustProxy ? 'auto' : false, maxAge: 8 * 60 * 60 * 1000 },
+        cookie: {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: config.trustProxy ? 'auto' : false,
+          maxAge: 8 * 60 * 60 * 1000,
+        },
       }),
     );
     app.use(authenticator.initialize());
@@ -322,11 +382,26 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       let client: 'mp' | 'web' | 'auto' = requested;
       if (client === 'auto' && site.clients.mp !== site.clients.web) client = site.clients.mp ? 'mp' : 'web';
       if (client !== 'auto' && !site.clients[client]) {
-        return html(res, 400, errorPage(400, client === 'mp' ? 'In-WeChat login is not configured (set WECHAT_APP_ID).' : 'QR login is not configured (set WECHAT_WEB_APP_ID).', site));
+        return html(
+          res,
+          400,
+          errorPage(
+            400,
+            client === 'mp'
+              ? 'In-WeChat login is not configured (set WECHAT_APP_ID).'
+              : 'QR login is not configured (set WECHAT_WEB_APP_ID).',
+            site,
+          ),
+        );
       }
       const returnTo = safeReturnTo(req.query.returnTo);
       const s = appSession(req);
-      if (returnTo && !NO_RETURN_PREFIXES.some((p) => returnTo === p || returnTo.startsWith(p.endsWith('/') ? p : `${p}/`) || returnTo.startsWith(`${p}?`))) {
+      if (
+        returnTo &&
+        !NO_RETURN_PREFIXES.some(
+          (p) => returnTo === p || returnTo.startsWith(p.endsWith('/') ? p : `${p}/`) || returnTo.startsWith(`${p}?`),
+        )
+      ) {
         s.returnTo = returnTo;
       } else delete s.returnTo;
       const authOptions: WeChatAuthenticateOptions = { client };
@@ -378,13 +453,26 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     app.get('/failure', (req, res) => {
       const raw = typeof req.query.reason === 'string' ? req.query.reason : '';
       const reason = toFailureReason(raw);
-      const rawCode = typeof req.query.errcode === 'string' && /^-?\d{1,6}$/.test(req.query.errcode) ? Number(req.query.errcode) : undefined;
+      const rawCode =
+        typeof req.query.errcode === 'string' && /^-?\d{1,6}$/.test(req.query.errcode)
+          ? Number(req.query.errcode)
+          : undefined;
       html(res, FAILURE_STATUS[reason], failurePage(site, reason, reason === 'invalid_code' ? rawCode : undefined));
     });
 
     // Mini Program and native-app logins (JSON endpoints) and the simulated Mini Program page.
     const surfaces = await surfaceCredentials(mock, mockURL, process.env);
-    app.use(miniProgramRoutes({ authenticator, ...surfaces, apiBaseURL: wechat.apiBaseURL, mock, mockURL, redis: miniProgramRedis, log: (line) => logger.info(line) }));
+    app.use(
+      miniProgramRoutes({
+        authenticator,
+        ...surfaces,
+        apiBaseURL: wechat.apiBaseURL,
+        mock,
+        mockURL,
+        redis: miniProgramRedis,
+        log: (line) => logger.info(line),
+      }),
+    );
 
     app.use((_req, res) => html(res, 404, errorPage(404, 'Page not found. 页面不存在。', site)));
 

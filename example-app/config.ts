@@ -110,7 +110,8 @@ function httpURL(raw: string, name: string): URL {
   } catch {
     throw new ConfigError(`${name} must be an absolute http(s) URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an absolute http(s) URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(`${name} must be an absolute http(s) URL`);
   return url;
 }
 
@@ -127,13 +128,17 @@ function credentials(env: Env, idVar: string, secretVar: string): AppCredentials
 function callbackFrom(env: Env, required: boolean): string {
   const raw = read(env, 'WECHAT_CALLBACK_URL');
   if (!raw) {
-    if (required) throw new ConfigError(`WECHAT_CALLBACK_URL is required with real WeChat credentials (e.g. https://your.domain${CALLBACK_PATH})`);
+    if (required)
+      throw new ConfigError(
+        `WECHAT_CALLBACK_URL is required with real WeChat credentials (e.g. https://your.domain${CALLBACK_PATH})`,
+      );
     // Relative: the strategy resolves it against the request, so the callback
     // host always matches the host the browser used (and its session cookie).
     return CALLBACK_PATH;
   }
   if (raw.startsWith('/')) {
-    if (required) throw new ConfigError('WECHAT_CALLBACK_URL must be absolute with real WeChat (WeChat checks its domain)');
+    if (required)
+      throw new ConfigError('WECHAT_CALLBACK_URL must be absolute with real WeChat (WeChat checks its domain)');
     return raw;
   }
   httpURL(raw, 'WECHAT_CALLBACK_URL');
@@ -171,27 +176,39 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     };
   } else {
     mode = 'mock';
-    wechat = { callbackURL: callbackFrom(env, false), mockPort: parsePort(read(env, 'WECHAT_MOCK_PORT'), 'WECHAT_MOCK_PORT', 0) };
+    wechat = {
+      callbackURL: callbackFrom(env, false),
+      mockPort: parsePort(read(env, 'WECHAT_MOCK_PORT'), 'WECHAT_MOCK_PORT', 0),
+    };
   }
 
   const configuredSecret = read(env, 'SESSION_SECRET');
   const secret = configuredSecret ?? (options.randomSecret ?? (() => randomBytes(32).toString('hex')))();
   if (!configuredSecret) {
-    warnings.push('SESSION_SECRET is not set: using a random secret for this process (development only; sessions end on restart and cannot be shared between instances).');
+    warnings.push(
+      'SESSION_SECRET is not set: using a random secret for this process (development only; sessions end on restart and cannot be shared between instances).',
+    );
   } else if (configuredSecret.length < 32) {
     warnings.push('SESSION_SECRET is shorter than 32 characters; use a long random value.');
   }
 
   const redisRaw = read(env, 'REDIS_URL');
-  if (redisRaw && !/^rediss?:\/\//i.test(redisRaw)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
-  if (!redisRaw) warnings.push('REDIS_URL is not set: sessions are kept in memory (MemoryStore), which is for development only and does not work with several instances.');
+  if (redisRaw && !/^rediss?:\/\//i.test(redisRaw))
+    throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  if (!redisRaw)
+    warnings.push(
+      'REDIS_URL is not set: sessions are kept in memory (MemoryStore), which is for development only and does not work with several instances.',
+    );
 
   const storeKind = (read(env, 'STATE_STORE') ?? 'session').toLowerCase();
   let stateStore: StateStoreConfig;
   if (storeKind === 'session') stateStore = { kind: 'session' };
   else if (storeKind === 'signed') {
     const stateSecret = read(env, 'STATE_SECRET');
-    if (!stateSecret && !configuredSecret) warnings.push('STATE_STORE=signed without STATE_SECRET or SESSION_SECRET: the state secret is random, so instances cannot verify each other\'s logins.');
+    if (!stateSecret && !configuredSecret)
+      warnings.push(
+        "STATE_STORE=signed without STATE_SECRET or SESSION_SECRET: the state secret is random, so instances cannot verify each other's logins.",
+      );
     stateStore = { kind: 'signed', secret: stateSecret ?? secret };
   } else throw new ConfigError('STATE_STORE must be "session" or "signed"');
 

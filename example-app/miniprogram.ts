@@ -52,7 +52,11 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv, id: string, secret: s
  * emulator's (read from its control API), or env (`WECHAT_MINIPROGRAM_APP_ID`
  * / `_SECRET`, `WECHAT_MOBILE_APP_ID` / `_SECRET`) with real WeChat.
  */
-export async function surfaceCredentials(mock: MockWeChat | undefined, mockURL: string | undefined, env: NodeJS.ProcessEnv): Promise<{ miniprogram?: Credentials; app?: Credentials }> {
+export async function surfaceCredentials(
+  mock: MockWeChat | undefined,
+  mockURL: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<{ miniprogram?: Credentials; app?: Credentials }> {
   if (mock) return { miniprogram: { ...mock.apps.miniprogram }, app: { ...mock.apps.app } };
   if (mockURL) {
     try {
@@ -69,13 +73,21 @@ export async function surfaceCredentials(mock: MockWeChat | undefined, mockURL: 
 }
 
 /** Mints codes in the emulator: in-process, or through its HTTP control API (standalone mode). */
-async function mint(deps: MiniProgramDeps, route: 'miniprogram/login' | 'miniprogram/phone-code' | 'app/login', user: string): Promise<string> {
+async function mint(
+  deps: MiniProgramDeps,
+  route: 'miniprogram/login' | 'miniprogram/phone-code' | 'app/login',
+  user: string,
+): Promise<string> {
   if (deps.mock) {
     if (route === 'miniprogram/login') return deps.mock.miniProgramLogin(user);
     if (route === 'app/login') return deps.mock.appLogin(user);
     return deps.mock.phoneCode(user);
   }
-  const res = await fetch(`${deps.mockURL}/__mock/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user }) });
+  const res = await fetch(`${deps.mockURL}/__mock/${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user }),
+  });
   const body = (await res.json()) as { code?: string; error?: string };
   if (!res.ok || !body.code) throw new TypeError(body.error ?? 'the emulator minted no code');
   return body.code;
@@ -83,12 +95,20 @@ async function mint(deps: MiniProgramDeps, route: 'miniprogram/login' | 'minipro
 
 function loginJSON(authenticator: passport.Authenticator, name: string, toUser: (user: Express.User) => object) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    authenticator.authenticate(name, { session: false }, (err: unknown, user: Express.User | false, info: unknown, status?: number) => {
-      if (err) return next(err);
-      const failure = (info ?? {}) as { message?: string; errcode?: number };
-      if (!user) return res.status(typeof status === 'number' ? status : 401).json({ error: failure.message ?? 'login_failed', ...(failure.errcode ? { errcode: failure.errcode } : {}) });
-      res.json({ user: toUser(user) });
-    })(req, res, next);
+    authenticator.authenticate(
+      name,
+      { session: false },
+      (err: unknown, user: Express.User | false, info: unknown, status?: number) => {
+        if (err) return next(err);
+        const failure = (info ?? {}) as { message?: string; errcode?: number };
+        if (!user)
+          return res.status(typeof status === 'number' ? status : 401).json({
+            error: failure.message ?? 'login_failed',
+            ...(failure.errcode ? { errcode: failure.errcode } : {}),
+          });
+        res.json({ user: toUser(user) });
+      },
+    )(req, res, next);
   };
 }
 
@@ -109,21 +129,39 @@ export function miniProgramRoutes(deps: MiniProgramDeps): Router {
         ...(apiBaseURL ? { apiBaseURL } : {}),
         ...(redis
           ? {
-              sessionKeyStore: new RedisSessionKeyStore(redis.client, { prefix: 'wechat-example:', secret: redis.secret }),
-              accessTokens: new WeChatAccessTokenManager({ appID, appSecret, apiBaseURL, store: new RedisAccessTokenStore(redis.client, { prefix: 'wechat-example:' }) }),
+              sessionKeyStore: new RedisSessionKeyStore(redis.client, {
+                prefix: 'wechat-example:',
+                secret: redis.secret,
+              }),
+              accessTokens: new WeChatAccessTokenManager({
+                appID,
+                appSecret,
+                apiBaseURL,
+                store: new RedisAccessTokenStore(redis.client, { prefix: 'wechat-example:' }),
+              }),
               deduplicator: redis.deduplicator,
             }
           : {}),
       },
-      (profile: WeChatMiniProgramProfile, done) => done(null, { openid: profile.openid, ...(profile.unionid ? { unionid: profile.unionid } : {}), client: 'miniprogram' }),
+      (profile: WeChatMiniProgramProfile, done) =>
+        done(null, {
+          openid: profile.openid,
+          ...(profile.unionid ? { unionid: profile.unionid } : {}),
+          client: 'miniprogram',
+        }),
     );
     authenticator.use(mini);
-    router.post('/auth/wechat/miniprogram', json, loginJSON(authenticator, 'wechat-miniprogram', (u) => u));
+    router.post(
+      '/auth/wechat/miniprogram',
+      json,
+      loginJSON(authenticator, 'wechat-miniprogram', (u) => u),
+    );
     router.post('/api/miniprogram/phone', json, (req, res, next) => {
       const code = (req.body as { code?: unknown } | undefined)?.code;
       (mini as WeChatMiniProgramStrategy).getPhoneNumber(code as string).then(
         (phone) => res.json(phone),
-        (err: unknown) => (err instanceof WeChatMiniProgramError ? res.status(err.status).json({ error: err.code }) : next(err)),
+        (err: unknown) =>
+          err instanceof WeChatMiniProgramError ? res.status(err.status).json({ error: err.code }) : next(err),
       );
     });
   }
@@ -131,12 +169,25 @@ export function miniProgramRoutes(deps: MiniProgramDeps): Router {
   if (deps.app) {
     authenticator.use(
       new WeChatAppStrategy(
-        { ...deps.app, ...(deps.apiBaseURL ? { apiBaseURL: [...deps.apiBaseURL] } : {}), ...(deps.redis ? { deduplicator: deps.redis.deduplicator } : {}) },
+        {
+          ...deps.app,
+          ...(deps.apiBaseURL ? { apiBaseURL: [...deps.apiBaseURL] } : {}),
+          ...(deps.redis ? { deduplicator: deps.redis.deduplicator } : {}),
+        },
         (_accessToken: string, _refreshToken: string, profile: WeChatAppProfile, done) =>
-          done(null, { openid: profile.openid, ...(profile.unionid ? { unionid: profile.unionid } : {}), displayName: profile.displayName, client: 'app' }),
+          done(null, {
+            openid: profile.openid,
+            ...(profile.unionid ? { unionid: profile.unionid } : {}),
+            displayName: profile.displayName,
+            client: 'app',
+          }),
       ),
     );
-    router.post('/auth/wechat/app', json, loginJSON(authenticator, 'wechat-app', (u) => u));
+    router.post(
+      '/auth/wechat/app',
+      json,
+      loginJSON(authenticator, 'wechat-app', (u) => u),
+    );
   }
 
   if ((deps.mock || deps.mockURL) && deps.miniprogram) {

@@ -41,15 +41,21 @@ async function main(): Promise<void> {
 
   const server: Server = example.app.listen(config.port);
   server.on('error', (err: NodeJS.ErrnoException) => {
-    console.error(err.code === 'EADDRINUSE' ? `Port ${config.port} is already in use; set PORT to another port.` : `Server error: ${err.message}`);
+    console.error(
+      err.code === 'EADDRINUSE'
+        ? `Port ${config.port} is already in use; set PORT to another port.`
+        : `Server error: ${err.message}`,
+    );
     void example.close().finally(() => process.exit(1));
   });
   server.on('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     console.log(`Example app listening on http://localhost:${port}`);
-    if (config.mode === 'mock') console.log(`Using the bundled WeChat emulator at ${example.site.mockURL} (no WeChat account needed)`);
-    else if (config.mode === 'standalone-mock') console.log(`Using the standalone WeChat emulator at ${example.site.mockURL}`);
+    if (config.mode === 'mock')
+      console.log(`Using the bundled WeChat emulator at ${example.site.mockURL} (no WeChat account needed)`);
+    else if (config.mode === 'standalone-mock')
+      console.log(`Using the standalone WeChat emulator at ${example.site.mockURL}`);
     else console.log('Using real WeChat (open.weixin.qq.com / api.weixin.qq.com)');
   });
 

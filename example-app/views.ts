@@ -22,7 +22,14 @@ export interface AppUser {
 /** The strategy's failure reasons, plus one for anything else. */
 export type FailureReason = WeChatFailureReason | 'unknown';
 
-export const FAILURE_REASONS: readonly FailureReason[] = ['access_denied', 'invalid_code', 'snapshot_user', 'invalid_state', 'invalid_request', 'unknown'];
+export const FAILURE_REASONS: readonly FailureReason[] = [
+  'access_denied',
+  'invalid_code',
+  'snapshot_user',
+  'invalid_state',
+  'invalid_request',
+  'unknown',
+];
 
 /** A failure message from the strategy (or a query parameter), as one of the reasons this app has a page for. */
 export function toFailureReason(value: unknown): FailureReason {
@@ -75,7 +82,8 @@ function modeNotice(site: SiteInfo): string {
 
 function loginButton(id: string, href: string, enabled: boolean, zh: string, en: string, secondary = false): string {
   const cls = `btn${secondary ? ' secondary' : ''}${enabled ? '' : ' disabled'}`;
-  if (!enabled) return `<span class="${cls}" id="${id}" aria-disabled="true">${escapeHtml(zh)} ${escapeHtml(en)} (not configured)</span>`;
+  if (!enabled)
+    return `<span class="${cls}" id="${id}" aria-disabled="true">${escapeHtml(zh)} ${escapeHtml(en)} (not configured)</span>`;
   return `<a class="${cls}" id="${id}" href="${escapeHtml(href)}">${escapeHtml(zh)} ${escapeHtml(en)}</a>`;
 }
 
@@ -85,7 +93,10 @@ export function homePage(site: SiteInfo, user: AppUser | undefined): string {
     : '';
   const users = site.testUsers?.length
     ? `<div class="card"><p>模拟器测试用户 Emulator test users (pick one on the consent page):</p><ul>${site.testUsers
-        .map((u) => `<li>${escapeHtml(u.nickname)} <code>${escapeHtml(u.key)}</code>${u.snapshot ? ' — 快照页用户 snapshot user (login fails on purpose)' : ''}</li>`)
+        .map(
+          (u) =>
+            `<li>${escapeHtml(u.nickname)} <code>${escapeHtml(u.key)}</code>${u.snapshot ? ' — 快照页用户 snapshot user (login fails on purpose)' : ''}</li>`,
+        )
         .join('')}</ul></div>`
     : '';
   return layout(
@@ -118,7 +129,8 @@ function safeImageURL(value: string | undefined): string | undefined {
 
 export function profilePage(site: SiteInfo, user: AppUser): string {
   const avatar = safeImageURL(user.avatar);
-  const row = (id: string, zh: string, en: string, value: string): string => `<dt>${escapeHtml(zh)} ${escapeHtml(en)}</dt><dd id="${id}">${escapeHtml(value)}</dd>`;
+  const row = (id: string, zh: string, en: string, value: string): string =>
+    `<dt>${escapeHtml(zh)} ${escapeHtml(en)}</dt><dd id="${id}">${escapeHtml(value)}</dd>`;
   return layout(
     '个人资料 Profile',
     `<h1>个人资料</h1><p class="en">Your WeChat profile</p>
@@ -147,13 +159,19 @@ const FAILURE_TEXT: Readonly<Record<FailureReason, { zh: string; en: string }>> 
     zh: '微信显示的是快照页',
     en: 'WeChat showed a preview (snapshot) page — tap 使用完整服务 (use full service) at the bottom, then log in.',
   },
-  invalid_state: { zh: '登录已过期，或是在另一个浏览器中发起的', en: 'The login expired or was started in another browser. Please start again here.' },
+  invalid_state: {
+    zh: '登录已过期，或是在另一个浏览器中发起的',
+    en: 'The login expired or was started in another browser. Please start again here.',
+  },
   invalid_request: { zh: '登录回调无效', en: 'The login callback was malformed. Please start again.' },
   unknown: { zh: '登录失败', en: 'The login did not complete. Please try again.' },
 };
 
 const CODE_TEXT: Readonly<Record<number, { zh: string; en: string }>> = {
-  40163: { zh: '这个登录链接已经用过了', en: 'This login link was already used (each WeChat code works once). Please log in again.' },
+  40163: {
+    zh: '这个登录链接已经用过了',
+    en: 'This login link was already used (each WeChat code works once). Please log in again.',
+  },
   42003: { zh: '登录链接已过期', en: 'This login link expired. Please log in again.' },
   40029: { zh: '登录凭证无效', en: 'The login code is invalid or belongs to another app. Please log in again.' },
 };

@@ -67,10 +67,15 @@ export class WeChatAccessTokenManager {
   #inflight: Promise<CachedAccessToken> | undefined;
 
   constructor(options: WeChatAccessTokenManagerOptions) {
-    if (!options?.appID || !options.appSecret) throw new TypeError('WeChatAccessTokenManager requires appID and appSecret');
+    if (!options?.appID || !options.appSecret)
+      throw new TypeError('WeChatAccessTokenManager requires appID and appSecret');
     this.appID = options.appID;
     this.#appSecret = options.appSecret;
-    this.#http = new WeChatHttpClient({ apiBaseURL: options.apiBaseURL, timeout: options.timeout, httpClient: options.httpClient });
+    this.#http = new WeChatHttpClient({
+      apiBaseURL: options.apiBaseURL,
+      timeout: options.timeout,
+      httpClient: options.httpClient,
+    });
     this.#store = options.store;
     this.#stable = options.stable ?? true;
   }
@@ -126,10 +131,19 @@ export class WeChatAccessTokenManager {
   async #fetch(): Promise<CachedAccessToken> {
     const credentials = { grant_type: 'client_credential', appid: this.appID, secret: this.#appSecret };
     const { json } = this.#stable
-      ? await this.#http.post<{ access_token?: unknown; expires_in?: unknown }>(STABLE_TOKEN_PATH, {}, { ...credentials, force_refresh: false })
+      ? await this.#http.post<{ access_token?: unknown; expires_in?: unknown }>(
+          STABLE_TOKEN_PATH,
+          {},
+          { ...credentials, force_refresh: false },
+        )
       : await this.#http.get<{ access_token?: unknown; expires_in?: unknown }>(TOKEN_PATH_CGI, credentials);
     if (typeof json.access_token !== 'string' || json.access_token === '' || typeof json.expires_in !== 'number') {
-      throw new WeChatAPIError(-1, 'the token answer has no access_token or expires_in', this.#stable ? STABLE_TOKEN_PATH : TOKEN_PATH_CGI, { retryable: true });
+      throw new WeChatAPIError(
+        -1,
+        'the token answer has no access_token or expires_in',
+        this.#stable ? STABLE_TOKEN_PATH : TOKEN_PATH_CGI,
+        { retryable: true },
+      );
     }
     return { accessToken: json.access_token, expiresAt: usableUntil(json.expires_in, Date.now()) };
   }

@@ -13,9 +13,26 @@ const USERINFO_PATH = '/sns/userinfo';
 
 export type WeChatAppProfile = WeChatProfile<'app'>;
 
-export type AppVerifyFunction = (accessToken: string, refreshToken: string, profile: WeChatAppProfile, done: VerifyCallback) => void;
-export type AppVerifyFunctionWithParams = (accessToken: string, refreshToken: string, params: WeChatTokenResponse, profile: WeChatAppProfile, done: VerifyCallback) => void;
-export type AppVerifyFunctionWithRequest = (req: Request, accessToken: string, refreshToken: string, profile: WeChatAppProfile, done: VerifyCallback) => void;
+export type AppVerifyFunction = (
+  accessToken: string,
+  refreshToken: string,
+  profile: WeChatAppProfile,
+  done: VerifyCallback,
+) => void;
+export type AppVerifyFunctionWithParams = (
+  accessToken: string,
+  refreshToken: string,
+  params: WeChatTokenResponse,
+  profile: WeChatAppProfile,
+  done: VerifyCallback,
+) => void;
+export type AppVerifyFunctionWithRequest = (
+  req: Request,
+  accessToken: string,
+  refreshToken: string,
+  profile: WeChatAppProfile,
+  done: VerifyCallback,
+) => void;
 export type AppVerifyFunctionWithRequestAndParams = (
   req: Request,
   accessToken: string,
@@ -36,7 +53,11 @@ export interface WeChatAppStrategyOptionsBase {
   /** `/sns/userinfo` language, default `zh_CN`. */
   lang?: WeChatLang | undefined;
   /** Skip `/sns/userinfo` (the profile is then built from the token response). */
-  skipUserProfile?: boolean | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void) | (() => boolean) | undefined;
+  skipUserProfile?:
+    | boolean
+    | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void)
+    | (() => boolean)
+    | undefined;
   /**
    * Default `true`: only `Content-Type: application/json` posts are read. A
    * cross-site HTML form cannot send JSON without a CORS preflight, so another
@@ -65,7 +86,11 @@ interface AppLogin {
   profile: WeChatAppProfile;
 }
 
-type AnyVerify = AppVerifyFunction | AppVerifyFunctionWithParams | AppVerifyFunctionWithRequest | AppVerifyFunctionWithRequestAndParams;
+type AnyVerify =
+  | AppVerifyFunction
+  | AppVerifyFunctionWithParams
+  | AppVerifyFunctionWithRequest
+  | AppVerifyFunctionWithRequestAndParams;
 
 /**
  * Passport strategy for native-app login (移动应用): the OpenSDK's SendAuth
@@ -93,21 +118,42 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
   constructor(options: WeChatAppStrategyOptions, verify: AppVerifyFunctionWithParams);
   constructor(options: WeChatAppStrategyOptionsWithRequest, verify: AppVerifyFunctionWithRequestAndParams);
   constructor(optionsOrVerify?: WeChatAppStrategyOptionsBase | AnyVerify, maybeVerify?: AnyVerify) {
-    if (typeof optionsOrVerify === 'function' && maybeVerify !== undefined) throw new TypeError('WeChatAppStrategy: pass (options, verify) or (verify) alone');
-    if (optionsOrVerify !== undefined && optionsOrVerify !== null && typeof optionsOrVerify !== 'object' && typeof optionsOrVerify !== 'function') {
-      throw new TypeError(`WeChatAppStrategy: options must be an object such as { appID, appSecret }, not ${typeof optionsOrVerify}`);
+    if (typeof optionsOrVerify === 'function' && maybeVerify !== undefined)
+      throw new TypeError('WeChatAppStrategy: pass (options, verify) or (verify) alone');
+    if (
+      optionsOrVerify !== undefined &&
+      optionsOrVerify !== null &&
+      typeof optionsOrVerify !== 'object' &&
+      typeof optionsOrVerify !== 'function'
+    ) {
+      throw new TypeError(
+        `WeChatAppStrategy: options must be an object such as { appID, appSecret }, not ${typeof optionsOrVerify}`,
+      );
     }
-    if (maybeVerify !== undefined && maybeVerify !== null && typeof maybeVerify !== 'function') throw new TypeError(`WeChatAppStrategy: verify must be a function, not ${typeof maybeVerify}`);
-    const options = (typeof optionsOrVerify === 'object' && optionsOrVerify !== null ? optionsOrVerify : {}) as WeChatAppStrategyOptionsBase & { passReqToCallback?: boolean };
+    if (maybeVerify !== undefined && maybeVerify !== null && typeof maybeVerify !== 'function')
+      throw new TypeError(`WeChatAppStrategy: verify must be a function, not ${typeof maybeVerify}`);
+    const options = (
+      typeof optionsOrVerify === 'object' && optionsOrVerify !== null ? optionsOrVerify : {}
+    ) as WeChatAppStrategyOptionsBase & { passReqToCallback?: boolean };
     const verify = typeof optionsOrVerify === 'function' ? optionsOrVerify : maybeVerify;
     super(options.name ?? 'wechat-app', options.deduplicator);
     const env = process.env;
     const appID = options.appID ?? env.WECHAT_MOBILE_APP_ID;
     const appSecret = options.appSecret ?? env.WECHAT_MOBILE_APP_SECRET;
-    if (!appID) throw new TypeError('WeChatAppStrategy requires options.appID (or the WECHAT_MOBILE_APP_ID environment variable)');
-    if (!appSecret) throw new TypeError('WeChatAppStrategy requires options.appSecret (or the WECHAT_MOBILE_APP_SECRET environment variable)');
+    if (!appID)
+      throw new TypeError(
+        'WeChatAppStrategy requires options.appID (or the WECHAT_MOBILE_APP_ID environment variable)',
+      );
+    if (!appSecret)
+      throw new TypeError(
+        'WeChatAppStrategy requires options.appSecret (or the WECHAT_MOBILE_APP_SECRET environment variable)',
+      );
     this.appID = appID;
-    this.#http = new WeChatHttpClient({ apiBaseURL: options.apiBaseURL ?? envList(env.WECHAT_API_BASE_URL), timeout: options.timeout, httpClient: options.httpClient });
+    this.#http = new WeChatHttpClient({
+      apiBaseURL: options.apiBaseURL ?? envList(env.WECHAT_API_BASE_URL),
+      timeout: options.timeout,
+      httpClient: options.httpClient,
+    });
     this.#oauth2 = new WeChatOAuth2(appID, appSecret, '', '', this.#http.apiBaseURLs[0] + TOKEN_PATH);
     this.#oauth2.wechat = this.#http;
     this.#lang = options.lang ?? 'zh_CN';
@@ -119,7 +165,13 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
 
   override authenticate(req: Request): void {
     if (this.shared.#jsonOnly && !isJSON(req)) {
-      return this.fail({ message: 'invalid_request', detail: 'Send the code as JSON (Content-Type: application/json).' } satisfies CodeLoginFailure, 415);
+      return this.fail(
+        {
+          message: 'invalid_request',
+          detail: 'Send the code as JSON (Content-Type: application/json).',
+        } satisfies CodeLoginFailure,
+        415,
+      );
     }
     super.authenticate(req);
   }
@@ -136,7 +188,11 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
     if ((await self.#shouldSkipProfile(accessToken)) || token.scope === 'snsapi_base') {
       profile = parseProfile(publicFields as WeChatTokenResponse, { appID: this.appID, client: 'app', token });
     } else {
-      const { json, raw } = await self.#http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: accessToken, openid: token.openid, lang: self.#lang });
+      const { json, raw } = await self.#http.get<WeChatUserInfo>(USERINFO_PATH, {
+        access_token: accessToken,
+        openid: token.openid,
+        lang: self.#lang,
+      });
       profile = parseProfile(json, { appID: this.appID, client: 'app', raw, token });
     }
     return { accessToken, refreshToken, params: token, profile };
@@ -147,14 +203,24 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
     const self = this.shared;
     const verify = self.#verify as (...args: unknown[]) => void;
     const withParams = verify.length === (self.#passReqToCallback ? 6 : 5);
-    const args: unknown[] = [login.accessToken, login.refreshToken, ...(withParams ? [login.params] : []), login.profile, done];
+    const args: unknown[] = [
+      login.accessToken,
+      login.refreshToken,
+      ...(withParams ? [login.params] : []),
+      login.profile,
+      done,
+    ];
     verify(...(self.#passReqToCallback ? [req, ...args] : args));
   }
 
   /** A bad, reused or expired code is the user's to retry (`invalid_code`, 400), as in `WeChatStrategy`. */
   protected outcomeOfError(err: unknown): CallbackOutcome {
     if (err instanceof WeChatAPIError && err.isCodeError) {
-      return { kind: 'fail', challenge: { message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies CodeLoginFailure, status: 400 };
+      return {
+        kind: 'fail',
+        challenge: { message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies CodeLoginFailure,
+        status: 400,
+      };
     }
     return { kind: 'error', error: err instanceof Error ? err : new Error(String(err)) };
   }
@@ -164,7 +230,9 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
     if (typeof skip !== 'function') return Promise.resolve(skip === true);
     if (skip.length > 1) {
       return new Promise((resolve, reject) => {
-        (skip as (t: string, cb: (err: Error | null, skip?: boolean) => void) => void)(accessToken, (err, result) => (err ? reject(err) : resolve(!!result)));
+        (skip as (t: string, cb: (err: Error | null, skip?: boolean) => void) => void)(accessToken, (err, result) =>
+          err ? reject(err) : resolve(!!result),
+        );
       });
     }
     return Promise.resolve(!!(skip as () => boolean)());
@@ -176,6 +244,11 @@ function isJSON(req: Request): boolean {
   return typeof type === 'string' && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type);
 }
 
-function defaultVerify(_accessToken: string, _refreshToken: string, profile: WeChatAppProfile, done: VerifyCallback): void {
+function defaultVerify(
+  _accessToken: string,
+  _refreshToken: string,
+  profile: WeChatAppProfile,
+  done: VerifyCallback,
+): void {
   done(null, profile as unknown as Express.User);
 }

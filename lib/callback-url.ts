@@ -23,7 +23,8 @@ const PLAIN_HOST = /^(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\
  */
 export function relativeCallbackProblem(req: Request, callbackURL: string, proxyOption: boolean): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:/i.test(callbackURL)) return undefined;
-  const trust = proxyOption || Boolean((req as { app?: { get?: (setting: string) => unknown } }).app?.get?.('trust proxy'));
+  const trust =
+    proxyOption || Boolean((req as { app?: { get?: (setting: string) => unknown } }).app?.get?.('trust proxy'));
   const match = PLAIN_HOST.exec(requestHost(req, trust));
   if (match && Number(match[1] ?? 0) <= 65535) return undefined;
   return `WeChatStrategy: callbackURL '${callbackURL}' is relative, and this request's host (the Host header, or X-Forwarded-Host behind a trusted proxy) is not a plain hostname[:port], so no redirect_uri can be built from it. Use an absolute callbackURL in production.`;

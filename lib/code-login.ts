@@ -1,5 +1,11 @@
 import type { Request } from 'express';
-import { dedupeKey, MemoryDeduplicator, type CallbackDeduplicator, type CallbackOutcome, type DedupeTicket } from './dedupe.js';
+import {
+  dedupeKey,
+  MemoryDeduplicator,
+  type CallbackDeduplicator,
+  type CallbackOutcome,
+  type DedupeTicket,
+} from './dedupe.js';
 import type { VerifyCallback } from './types.js';
 
 /** The longest code accepted: WeChat's are 32 characters; anything far longer is not one. */
@@ -65,7 +71,13 @@ export abstract class CodeLoginStrategy<Login> {
   authenticate(req: Request): void {
     const code = codeOf(req);
     if (code === undefined) {
-      return this.fail({ message: 'invalid_request', detail: 'POST a JSON body {"code": "..."}: the code from the client app.' } satisfies CodeLoginFailure, 400);
+      return this.fail(
+        {
+          message: 'invalid_request',
+          detail: 'POST a JSON body {"code": "..."}: the code from the client app.',
+        } satisfies CodeLoginFailure,
+        400,
+      );
     }
     let ticket: DedupeTicket | Promise<DedupeTicket>;
     try {

@@ -93,7 +93,10 @@ export class MemoryDeduplicator implements CallbackDeduplicator {
     const existing = this.entries.get(key, now);
     if (existing) {
       const outcome = existing.outcome;
-      return { role: 'follower', outcome: outcome ? Promise.resolve(outcome) : new Promise((resolve) => existing.waiters.push(resolve)) };
+      return {
+        role: 'follower',
+        outcome: outcome ? Promise.resolve(outcome) : new Promise((resolve) => existing.waiters.push(resolve)),
+      };
     }
     const entry: Entry = { waiters: [], expires: now + this.windowMs };
     // An evicted entry still in flight settles its waiters: they hold the entry, not the map.

@@ -57,7 +57,12 @@ function defaultAxios(): { instance: AxiosInstance; lean: boolean } {
     // The private instance carries the fixed per-call settings as its defaults
     // (and no request transform: a GET has no body), so a login's GETs pass only
     // their URL and timeout for axios to merge.
-    const instance = axios.create({ ...keepAliveAgents, ...FIXED_GET_CONFIG, transformRequest: [], adapter: proxied ? stock : createKeepAliveAdapter(stock) });
+    const instance = axios.create({
+      ...keepAliveAgents,
+      ...FIXED_GET_CONFIG,
+      transformRequest: [],
+      adapter: proxied ? stock : createKeepAliveAdapter(stock),
+    });
     // No per-method header buckets to deep-merge, then delete, on every call
     // (axios's defaults: common Accept, post/put/patch Content-Type). WeChat needs
     // none of them; a POST still sets its own Content-Type (JSON_BODY_HEADERS).
@@ -104,7 +109,11 @@ export class WeChatHttpClient {
   }
 
   /** GET `endpoint` (a path such as `/sns/userinfo`) with failover across the API bases. */
-  get<T extends object>(endpoint: string, query: Record<string, string>, options: WeChatGetOptions = {}): Promise<WeChatResponse<T>> {
+  get<T extends object>(
+    endpoint: string,
+    query: Record<string, string>,
+    options: WeChatGetOptions = {},
+  ): Promise<WeChatResponse<T>> {
     return this.call<T>('get', endpoint, query, undefined, options);
   }
 
@@ -113,11 +122,22 @@ export class WeChatHttpClient {
    * "仅支持 POST JSON", wechat-miniprogram-protocol.md §4.2, §5), query parameters in the URL,
    * with the same failover, error mapping and redaction as {@link get}.
    */
-  post<T extends object>(endpoint: string, query: Record<string, string>, body: object, options: WeChatGetOptions = {}): Promise<WeChatResponse<T>> {
+  post<T extends object>(
+    endpoint: string,
+    query: Record<string, string>,
+    body: object,
+    options: WeChatGetOptions = {},
+  ): Promise<WeChatResponse<T>> {
     return this.call<T>('post', endpoint, query, JSON.stringify(body), options);
   }
 
-  private async call<T extends object>(method: 'get' | 'post', endpoint: string, query: Record<string, string>, body: string | undefined, options: WeChatGetOptions): Promise<WeChatResponse<T>> {
+  private async call<T extends object>(
+    method: 'get' | 'post',
+    endpoint: string,
+    query: Record<string, string>,
+    body: string | undefined,
+    options: WeChatGetOptions,
+  ): Promise<WeChatResponse<T>> {
     let firstFailure: WeChatAPIError | WeChatTransportError | undefined;
     for (const base of this.bases) {
       let response: WeChatResponse<JsonObject>;
@@ -139,7 +159,12 @@ export class WeChatHttpClient {
       }
       const required = options.requires;
       if (required !== undefined && (typeof response.json[required] !== 'string' || response.json[required] === '')) {
-        firstFailure ??= new WeChatTransportError(endpoint, base.host, 'bad_response', `the answer has no ${required}, so it is not WeChat's`);
+        firstFailure ??= new WeChatTransportError(
+          endpoint,
+          base.host,
+          'bad_response',
+          `the answer has no ${required}, so it is not WeChat's`,
+        );
         continue;
       }
       return response as WeChatResponse<T>;
@@ -184,8 +209,10 @@ export class WeChatHttpClient {
       // per call costs CPU on the benchmark's hot path), so they get none.
       // `timeout: 0` means no deadline, as in axios.
       // A login's GET on the private instance: everything else is in its defaults.
-      if (this.ownAxios && this.leanGets && method === 'get') res = await this.axios.request({ url, timeout: this.timeout });
-      else res = await ((this.leanGets && method === 'get') || !this.timeout ? send() : withDeadline(this.timeout, send));
+      if (this.ownAxios && this.leanGets && method === 'get')
+        res = await this.axios.request({ url, timeout: this.timeout });
+      else
+        res = await ((this.leanGets && method === 'get') || !this.timeout ? send() : withDeadline(this.timeout, send));
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timeout' : (e.code ?? 'network');
@@ -200,7 +227,12 @@ export class WeChatHttpClient {
     try {
       json = JSON.parse(raw);
     } catch {
-      throw new WeChatTransportError(endpoint, host, 'not_json', `the body is not JSON (${raw.trimStart().startsWith('<') ? 'an HTML page' : 'truncated or garbled'})`);
+      throw new WeChatTransportError(
+        endpoint,
+        host,
+        'not_json',
+        `the body is not JSON (${raw.trimStart().startsWith('<') ? 'an HTML page' : 'truncated or garbled'})`,
+      );
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) {
       throw new WeChatTransportError(endpoint, host, 'not_json', 'the body is not a JSON object');
@@ -216,7 +248,14 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const KEEP_BODY_AS_TEXT = [(data: unknown): unknown => data];
 const ANY_STATUS = (): boolean => true;
 /** What every call sets; the private instance has it as its defaults. */
-const FIXED_GET_CONFIG = { method: 'get', responseType: 'text', transformResponse: KEEP_BODY_AS_TEXT, validateStatus: ANY_STATUS, maxRedirects: 0, maxContentLength: MAX_BODY_BYTES } as const;
+const FIXED_GET_CONFIG = {
+  method: 'get',
+  responseType: 'text',
+  transformResponse: KEEP_BODY_AS_TEXT,
+  validateStatus: ANY_STATUS,
+  maxRedirects: 0,
+  maxContentLength: MAX_BODY_BYTES,
+} as const;
 const JSON_BODY_HEADERS = { 'Content-Type': 'application/json' };
 
 /** Thrown when {@link withDeadline}'s timer fires first; its code makes it kind `timeout`. */
@@ -249,7 +288,8 @@ function withDeadline<T>(timeout: number, send: (signal: AbortSignal) => Promise
 
 function toQueryString(query: Record<string, string>): string {
   let out = '';
-  for (const name of Object.keys(query)) out += `${out ? '&' : ''}${encodeURIComponent(name)}=${encodeURIComponent(query[name] as string)}`;
+  for (const name of Object.keys(query))
+    out += `${out ? '&' : ''}${encodeURIComponent(name)}=${encodeURIComponent(query[name] as string)}`;
   return out;
 }
 

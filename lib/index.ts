@@ -1,19 +1,37 @@
 import { Strategy } from './strategy.js';
 
 export { Strategy, Strategy as WeChatStrategy, DEFAULT_AUTHORIZATION_URL, DEFAULT_QRCONNECT_URL } from './strategy.js';
-export { WeChatAPIError, WeChatTransportError, WeChatConfigError, WeChatStoreError, CODE_ERRCODES, INVALID_TOKEN_ERRCODES } from './errors.js';
+export {
+  WeChatAPIError,
+  WeChatTransportError,
+  WeChatConfigError,
+  WeChatStoreError,
+  CODE_ERRCODES,
+  INVALID_TOKEN_ERRCODES,
+} from './errors.js';
 export { parseProfile, type ParseProfileContext } from './profile.js';
 export { WeChatOAuth2 } from './oauth2.js';
 export { WeChatHttpClient, DEFAULT_API_BASE_URLS, type WeChatHttpClientOptions } from './http.js';
 export { SessionStateStore, type SessionStateStoreOptions } from './state/session.js';
 export { SignedStateStore, type SignedStateStoreOptions } from './state/signed.js';
 export { MemorySeenStore, type SeenStore } from './state/seen.js';
-export { MemoryDeduplicator, dedupeKey, type CallbackDeduplicator, type CallbackOutcome, type DedupeTicket, type MemoryDeduplicatorOptions } from './dedupe.js';
+export {
+  MemoryDeduplicator,
+  dedupeKey,
+  type CallbackDeduplicator,
+  type CallbackOutcome,
+  type DedupeTicket,
+  type MemoryDeduplicatorOptions,
+} from './dedupe.js';
 export type { WeChatStateStore, StateMeta } from './state/types.js';
 export type * from './types.js';
 export { WeChatMiniProgramStrategy } from './miniprogram/strategy.js';
 export { WeChatMiniProgramError, type WeChatMiniProgramErrorCode } from './miniprogram/errors.js';
-export { MemorySessionKeyStore, type SessionKeyStore, type MemorySessionKeyStoreOptions } from './miniprogram/session-keys.js';
+export {
+  MemorySessionKeyStore,
+  type SessionKeyStore,
+  type MemorySessionKeyStoreOptions,
+} from './miniprogram/session-keys.js';
 export type * from './miniprogram/types.js';
 export {
   WeChatAppStrategy,
@@ -26,5 +44,11 @@ export {
   type AppVerifyFunctionWithRequest,
   type AppVerifyFunctionWithRequestAndParams,
 } from './app-strategy.js';
-export { WeChatAccessTokenManager, STALE_TOKEN_ERRCODES, type AccessTokenStore, type CachedAccessToken, type WeChatAccessTokenManagerOptions } from './access-token.js';
+export {
+  WeChatAccessTokenManager,
+  STALE_TOKEN_ERRCODES,
+  type AccessTokenStore,
+  type CachedAccessToken,
+  type WeChatAccessTokenManagerOptions,
+} from './access-token.js';
 export default Strategy;

@@ -100,7 +100,15 @@ function get(config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>>
           request: req,
         };
         if (config.validateStatus && !config.validateStatus(status)) {
-          reject(new AxiosError(`Request failed with status code ${status}`, AxiosError.ERR_BAD_RESPONSE, config, req, response));
+          reject(
+            new AxiosError(
+              `Request failed with status code ${status}`,
+              AxiosError.ERR_BAD_RESPONSE,
+              config,
+              req,
+              response,
+            ),
+          );
         } else {
           resolve(response);
         }

@@ -100,7 +100,11 @@ export class WeChatOAuth2 extends OAuth2 {
   /** `GET /sns/oauth2/refresh_token?appid&grant_type=refresh_token&refresh_token` (§3.1). No secret is sent. */
   refreshToken(refreshToken: string): Promise<WeChatTokenResponse> {
     return this.http()
-      .get<WeChatTokenResponse>(REFRESH_PATH, { appid: this._clientId, grant_type: 'refresh_token', refresh_token: refreshToken })
+      .get<WeChatTokenResponse>(REFRESH_PATH, {
+        appid: this._clientId,
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+      })
       .then(({ json }) => requireToken(json, REFRESH_PATH));
   }
 
@@ -123,7 +127,10 @@ function requireToken(json: WeChatTokenResponse, endpoint: string): WeChatTokenR
 function asNodeOAuthError(err: Error): Error {
   if (err instanceof WeChatAPIError) {
     Object.defineProperty(err, 'statusCode', { value: 200, enumerable: false });
-    Object.defineProperty(err, 'data', { value: JSON.stringify({ errcode: err.errcode, errmsg: err.errmsg }), enumerable: false });
+    Object.defineProperty(err, 'data', {
+      value: JSON.stringify({ errcode: err.errcode, errmsg: err.errmsg }),
+      enumerable: false,
+    });
   }
   return err;
 }

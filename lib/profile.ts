@@ -25,7 +25,10 @@ export interface ParseProfileContext<C extends WeChatProfileClient = WeChatClien
  * - `gender` only for sex 1/2: WeChat answers 0 for everyone since 2021-10-20 (§3.3).
  * - No `emails`: WeChat has none, and inventing one breaks apps (user-needs.md §3.13).
  */
-export function parseProfile<C extends WeChatProfileClient = WeChatClient>(body: string | WeChatUserInfo | WeChatTokenResponse, context: ParseProfileContext<C>): WeChatProfile<C> {
+export function parseProfile<C extends WeChatProfileClient = WeChatClient>(
+  body: string | WeChatUserInfo | WeChatTokenResponse,
+  context: ParseProfileContext<C>,
+): WeChatProfile<C> {
   const raw = typeof body === 'string' ? body : (context.raw ?? JSON.stringify(body));
   const json: unknown = typeof body === 'string' ? JSON.parse(body) : body;
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {

@@ -15,7 +15,9 @@ export class Sealer {
 
   constructor(secret: string | Buffer, purpose: string) {
     if ((typeof secret !== 'string' && !Buffer.isBuffer(secret)) || secret.length < 32) {
-      throw new TypeError(`${purpose}: options.secret must be at least 32 characters of randomness, the same on every instance`);
+      throw new TypeError(
+        `${purpose}: options.secret must be at least 32 characters of randomness, the same on every instance`,
+      );
     }
     this.#key = createHash('sha256').update(`passport-wechat-oauth2 seal v1\0${purpose}\0`).update(secret).digest();
   }

@@ -8,7 +8,13 @@ import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from './err
 import { WeChatHttpClient } from './http.js';
 import { REFRESH_PATH, TOKEN_PATH, WeChatOAuth2 } from './oauth2.js';
 import { parseProfile } from './profile.js';
-import { dedupeKey, MemoryDeduplicator, type CallbackDeduplicator, type CallbackOutcome, type DedupeTicket } from './dedupe.js';
+import {
+  dedupeKey,
+  MemoryDeduplicator,
+  type CallbackDeduplicator,
+  type CallbackOutcome,
+  type DedupeTicket,
+} from './dedupe.js';
 import { browserFingerprint } from './state/cookies.js';
 import { ClientTaggedStore, clientOfState } from './state/client-tag.js';
 import { SessionStateStore } from './state/session.js';
@@ -61,7 +67,8 @@ interface ReplayableLogin {
   profile: WeChatProfile;
 }
 
-type AnyVerify = VerifyFunction | VerifyFunctionWithParams | VerifyFunctionWithRequest | VerifyFunctionWithRequestAndParams;
+type AnyVerify =
+  VerifyFunction | VerifyFunctionWithParams | VerifyFunctionWithRequest | VerifyFunctionWithRequestAndParams;
 type FailChallenge = Parameters<OAuth2Strategy['fail']>[0];
 type ProfileDone = (err?: unknown, profile?: WeChatProfile) => void;
 
@@ -116,7 +123,10 @@ export class Strategy extends OAuth2Strategy {
   constructor(options: WeChatStrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
   constructor(options: WeChatStrategyOptions, verify: VerifyFunctionWithParams);
   constructor(options: WeChatStrategyOptionsWithRequest, verify: VerifyFunctionWithRequestAndParams);
-  constructor(optionsOrVerify?: WeChatStrategyOptionsBase | WeChatStrategyOptionsWithRequest | AnyVerify, maybeVerify?: AnyVerify) {
+  constructor(
+    optionsOrVerify?: WeChatStrategyOptionsBase | WeChatStrategyOptionsWithRequest | AnyVerify,
+    maybeVerify?: AnyVerify,
+  ) {
     const { options, verify } = constructorArguments(optionsOrVerify, maybeVerify);
     const config = resolveConfig(options);
     const stateStore = options.store ?? (options.state === false ? undefined : new SessionStateStore());
@@ -131,9 +141,8 @@ export class Strategy extends OAuth2Strategy {
         scope: config.scopes[config.primaryClient],
         scopeSeparator: ',',
         // Always a store object, so passport-oauth2 uses it as is; see ClientTaggedStore.
-        store: new ClientTaggedStore(
-          stateStore,
-          (meta) => clientOfMeta(meta, config),
+        store: new ClientTaggedStore(stateStore, (meta) =>
+          clientOfMeta(meta, config),
         ) as unknown as OAuth2Strategy.StateStore,
         proxy: options.proxy,
         passReqToCallback: options.passReqToCallback === true,
@@ -146,7 +155,13 @@ export class Strategy extends OAuth2Strategy {
     for (const client of ['mp', 'web'] as const) {
       const credentials = config.credentials[client];
       if (!credentials) continue;
-      const oauth2 = new WeChatOAuth2(credentials.appID, credentials.appSecret, '', config.authorizeURL[client], this.http.apiBaseURLs[0] + TOKEN_PATH);
+      const oauth2 = new WeChatOAuth2(
+        credentials.appID,
+        credentials.appSecret,
+        '',
+        config.authorizeURL[client],
+        this.http.apiBaseURLs[0] + TOKEN_PATH,
+      );
       oauth2.client = client;
       oauth2.wechat = this.http;
       this.clients[client] = oauth2;
@@ -173,12 +188,20 @@ export class Strategy extends OAuth2Strategy {
   override authenticate(req: Request, authenticateOptions: WeChatAuthenticateOptions = {}): void {
     // Absolute before passport-oauth2 sees it: its own resolution needs Express's req.connection (not on Fastify 5).
     const callbackURL = authenticateOptions.callbackURL ?? this._callbackURL;
-    const options = callbackURL ? { ...authenticateOptions, callbackURL: absoluteURL(req, callbackURL, this._trustProxy === true) } : authenticateOptions;
+    const options = callbackURL
+      ? { ...authenticateOptions, callbackURL: absoluteURL(req, callbackURL, this._trustProxy === true) }
+      : authenticateOptions;
     const query = (req.query ?? {}) as Record<string, unknown>;
     const params = { code: query.code, state: query.state, error: query.error };
     for (const [name, value] of Object.entries(params)) {
       if (value !== undefined && typeof value !== 'string') {
-        return this.fail({ message: 'invalid_request', detail: `The callback's ${name} parameter must appear once.` } satisfies WeChatFailureInfo, 400);
+        return this.fail(
+          {
+            message: 'invalid_request',
+            detail: `The callback's ${name} parameter must appear once.`,
+          } satisfies WeChatFailureInfo,
+          400,
+        );
       }
     }
     const { code, state, error } = params as { code?: string; state?: string; error?: string };
@@ -187,39 +210,69 @@ export class Strategy extends OAuth2Strategy {
     // could cause a 500. Checked first: with a `state` and no `code` it would
     // otherwise pass for a refusal below.
     if (error && error !== 'access_denied') {
-      return this.fail({ message: 'invalid_request', detail: 'The callback carried an error parameter WeChat does not send.' } satisfies WeChatFailureInfo, 400);
+      return this.fail(
+        {
+          message: 'invalid_request',
+          detail: 'The callback carried an error parameter WeChat does not send.',
+        } satisfies WeChatFailureInfo,
+        400,
+      );
     }
     // WeChat signals a refusal by redirecting with `state` and no `code`
     // (some clients send code=authdeny). passport-oauth2 would take that for
     // the start of a new login and redirect to WeChat again (style-anchors §4.13).
     if (error || code === 'authdeny' || (!code && state !== undefined)) {
-      return this.fail({ message: 'access_denied', detail: 'The user refused to authorize the login.' } satisfies WeChatFailureInfo, 403);
+      return this.fail(
+        { message: 'access_denied', detail: 'The user refused to authorize the login.' } satisfies WeChatFailureInfo,
+        403,
+      );
     }
     if (code) return this.handleCallback(req, options, code, state ?? '');
     return this.startLogin(req, options, callbackURL);
   }
 
-  private startLogin(req: Request, options: WeChatAuthenticateOptions, configuredCallbackURL: string | undefined): void {
+  private startLogin(
+    req: Request,
+    options: WeChatAuthenticateOptions,
+    configuredCallbackURL: string | undefined,
+  ): void {
     const requested = options.client ?? this.defaultClient;
     const client: WeChatClient = requested === 'auto' ? (isInsideWeChat(req) ? 'mp' : 'web') : requested;
     const oauth2 = this.clients[client];
     if (!oauth2) {
-      return this.error(new WeChatConfigError(`WeChatStrategy: a ${client === 'mp' ? 'Official Account (mp)' : 'website app (web)'} login was asked for, but no credentials for it are configured: set ${client === 'mp' ? 'options.appID/appSecret (WECHAT_APP_ID/WECHAT_APP_SECRET)' : 'options.web.appID/appSecret (WECHAT_WEB_APP_ID/WECHAT_WEB_APP_SECRET)'}.`));
+      return this.error(
+        new WeChatConfigError(
+          `WeChatStrategy: a ${client === 'mp' ? 'Official Account (mp)' : 'website app (web)'} login was asked for, but no credentials for it are configured: set ${client === 'mp' ? 'options.appID/appSecret (WECHAT_APP_ID/WECHAT_APP_SECRET)' : 'options.web.appID/appSecret (WECHAT_WEB_APP_ID/WECHAT_WEB_APP_SECRET)'}.`,
+        ),
+      );
     }
     if (!configuredCallbackURL) {
-      return this.error(new WeChatConfigError('WeChatStrategy: callbackURL is required (options.callbackURL or WECHAT_CALLBACK_URL): WeChat redirects the user there.'));
+      return this.error(
+        new WeChatConfigError(
+          'WeChatStrategy: callbackURL is required (options.callbackURL or WECHAT_CALLBACK_URL): WeChat redirects the user there.',
+        ),
+      );
     }
     // A relative callbackURL was resolved against request headers: only a plain host may build the redirect_uri.
     const unsafeCallback = relativeCallbackProblem(req, configuredCallbackURL, this._trustProxy === true);
     if (unsafeCallback) return this.error(new WeChatConfigError(unsafeCallback));
     const scope = this.scopeFor(client, options.scope, requested === 'auto');
     if (!scope) {
-      return this.error(new WeChatConfigError(`WeChatStrategy: scope ${JSON.stringify(options.scope)} is not valid for client '${client}' (allowed: ${SCOPES[client].join(', ')}).`));
+      return this.error(
+        new WeChatConfigError(
+          `WeChatStrategy: scope ${JSON.stringify(options.scope)} is not valid for client '${client}' (allowed: ${SCOPES[client].join(', ')}).`,
+        ),
+      );
     }
     const delegate = this.delegateFor(oauth2, { client });
     const redirect = delegate.redirect;
     delegate.redirect = (location: string) => redirect(toWeChatAuthorizeURL(location));
-    const appState = options.state === undefined ? undefined : typeof options.state === 'string' ? { [STRING_STATE]: options.state } : options.state;
+    const appState =
+      options.state === undefined
+        ? undefined
+        : typeof options.state === 'string'
+          ? { [STRING_STATE]: options.state }
+          : options.state;
     OAuth2Strategy.prototype.authenticate.call(delegate, req, { ...options, client, scope, state: appState });
   }
 
@@ -229,7 +282,13 @@ export class Strategy extends OAuth2Strategy {
     const client = clientOfState(state) ?? (this.defaultClient === 'auto' ? undefined : this.defaultClient);
     const oauth2 = client && this.clients[client];
     if (!client || !oauth2) {
-      return this.fail({ message: 'invalid_state', detail: 'The callback carried no state, or one this app did not issue.' } satisfies WeChatFailureInfo, 403);
+      return this.fail(
+        {
+          message: 'invalid_state',
+          detail: 'The callback carried no state, or one this app did not issue.',
+        } satisfies WeChatFailureInfo,
+        403,
+      );
     }
     const browserKey = this.browserKeyOf(req);
     const login = (settle?: LeaderSettle): void => {
@@ -282,7 +341,9 @@ export class Strategy extends OAuth2Strategy {
         const unwrapped = unwrapStringState(info);
         const { token, profile } = flow;
         const login: ReplayableLogin | undefined =
-          token && profile ? { accessToken: token.access_token, refreshToken: token.refresh_token, params: token, profile } : undefined;
+          token && profile
+            ? { accessToken: token.access_token, refreshToken: token.refresh_token, params: token, profile }
+            : undefined;
         settle({ kind: 'success', user, info: unwrapped, login });
         actions.success(user, unwrapped);
       },
@@ -304,7 +365,10 @@ export class Strategy extends OAuth2Strategy {
       error: (err: Error) => {
         // A bad, reused or expired code is the user's to retry, not a server error (§2.2).
         if (err instanceof WeChatAPIError && err.isCodeError) {
-          return outcomes.fail({ message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies WeChatFailureInfo, 400);
+          return outcomes.fail(
+            { message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies WeChatFailureInfo,
+            400,
+          );
         }
         settle({ kind: 'error', error: err });
         actions.error(err);
@@ -318,7 +382,14 @@ export class Strategy extends OAuth2Strategy {
           // Snapshot-page users are virtual (§3.4): stop before verify, so no
           // phantom account can be created from them.
           if (result.is_snapshotuser === 1 && snapshotUsers === 'fail') {
-            return outcomes.fail({ message: 'snapshot_user', detail: 'WeChat opened this page in snapshot mode: the user must tap 使用完整服务 (use full service) to log in.' } satisfies WeChatFailureInfo, 403);
+            return outcomes.fail(
+              {
+                message: 'snapshot_user',
+                detail:
+                  'WeChat opened this page in snapshot mode: the user must tap 使用完整服务 (use full service) to log in.',
+              } satisfies WeChatFailureInfo,
+              403,
+            );
           }
           flow.token = result;
         }
@@ -352,7 +423,12 @@ export class Strategy extends OAuth2Strategy {
     }
     if (outcome.user !== undefined) return this.success(outcome.user as Express.User, outcome.info as object);
     const login = outcome.login as ReplayableLogin | undefined;
-    if (!login) return this.error(new WeChatConfigError('WeChatStrategy: a duplicate callback\'s first request succeeded without a replayable login.'));
+    if (!login)
+      return this.error(
+        new WeChatConfigError(
+          "WeChatStrategy: a duplicate callback's first request succeeded without a replayable login.",
+        ),
+      );
     const verified = (err?: Error | null, user?: Express.User | false, info?: object): void => {
       if (err) return this.error(err);
       if (!user) return this.fail(info as FailChallenge);
@@ -361,7 +437,13 @@ export class Strategy extends OAuth2Strategy {
     // passport-oauth2's verify arities (strategy.js): (req?, accessToken, refreshToken, params?, profile, done).
     const verify = this._verify as (...args: unknown[]) => void;
     const withParams = verify.length === (this._passReqToCallback ? 6 : 5);
-    const args: unknown[] = [login.accessToken, login.refreshToken, ...(withParams ? [login.params] : []), login.profile, verified];
+    const args: unknown[] = [
+      login.accessToken,
+      login.refreshToken,
+      ...(withParams ? [login.params] : []),
+      login.profile,
+      verified,
+    ];
     try {
       verify(...(this._passReqToCallback ? [req, ...args] : args));
     } catch (err) {
@@ -392,10 +474,18 @@ export class Strategy extends OAuth2Strategy {
     const flow = this._flow;
     const token = flow?.token;
     if (!flow || !token || token.access_token !== accessToken) {
-      return done(new WeChatConfigError('WeChatStrategy.userProfile needs the openid of the token; call getUserInfo(accessToken, openid) instead.'));
+      return done(
+        new WeChatConfigError(
+          'WeChatStrategy.userProfile needs the openid of the token; call getUserInfo(accessToken, openid) instead.',
+        ),
+      );
     }
     this.shouldSkipProfile(accessToken)
-      .then((skip) => (skip || isBaseScope(token.scope) ? this.profileFromToken(flow.client, token) : this.fetchProfile(this.clientFor(flow.client), token)))
+      .then((skip) =>
+        skip || isBaseScope(token.scope)
+          ? this.profileFromToken(flow.client, token)
+          : this.fetchProfile(this.clientFor(flow.client), token),
+      )
       .then(
         (profile) => {
           flow.profile = profile;
@@ -427,9 +517,18 @@ export class Strategy extends OAuth2Strategy {
    * Exchange a refresh token for a fresh access token (`/sns/oauth2/refresh_token`,
    * no secret sent, §3.1). Store the returned refresh token: WeChat may rotate it.
    */
-  async refreshAccessToken(refreshToken: string, options: { client?: WeChatClient } = {}): Promise<WeChatRefreshResult> {
+  async refreshAccessToken(
+    refreshToken: string,
+    options: { client?: WeChatClient } = {},
+  ): Promise<WeChatRefreshResult> {
     const json = await this.clientFor(options.client).refreshToken(refreshToken);
-    return { accessToken: json.access_token, refreshToken: json.refresh_token, expiresIn: json.expires_in, openid: json.openid, scope: json.scope };
+    return {
+      accessToken: json.access_token,
+      refreshToken: json.refresh_token,
+      expiresIn: json.expires_in,
+      openid: json.openid,
+      scope: json.scope,
+    };
   }
 
   /** `/sns/auth`: `true` if the token is valid for this openid, `false` if invalid or expired (§3.2). */
@@ -444,15 +543,33 @@ export class Strategy extends OAuth2Strategy {
   }
 
   /** `/sns/userinfo` for a token obtained with snsapi_userinfo or snsapi_login. */
-  getUserInfo(accessToken: string, openid: string, lang: WeChatLang = this.lang, options: { client?: WeChatClient } = {}): Promise<WeChatProfile> {
+  getUserInfo(
+    accessToken: string,
+    openid: string,
+    lang: WeChatLang = this.lang,
+    options: { client?: WeChatClient } = {},
+  ): Promise<WeChatProfile> {
     return this.fetchProfile(this.clientFor(options.client), { access_token: accessToken, openid }, lang);
   }
 
   /** `/sns/userinfo`; the token response of the same login, when there is one, adds scope, unionid and the snapshot flag. */
-  private async fetchProfile(oauth2: WeChatOAuth2, token: Pick<WeChatTokenResponse, 'access_token' | 'openid'> & Partial<WeChatTokenResponse>, lang = this.lang): Promise<WeChatProfile> {
+  private async fetchProfile(
+    oauth2: WeChatOAuth2,
+    token: Pick<WeChatTokenResponse, 'access_token' | 'openid'> & Partial<WeChatTokenResponse>,
+    lang = this.lang,
+  ): Promise<WeChatProfile> {
     // A 200 without an openid is not a profile: the client fails over on it, as on a garbled body.
-    const { json, raw } = await this.http.get<WeChatUserInfo>(USERINFO_PATH, { access_token: token.access_token, openid: token.openid, lang }, { requires: 'openid' });
-    return parseProfile(json, { appID: oauth2.appID, client: oauth2.client, raw, token: token.scope === undefined ? undefined : (token as WeChatTokenResponse) });
+    const { json, raw } = await this.http.get<WeChatUserInfo>(
+      USERINFO_PATH,
+      { access_token: token.access_token, openid: token.openid, lang },
+      { requires: 'openid' },
+    );
+    return parseProfile(json, {
+      appID: oauth2.appID,
+      client: oauth2.client,
+      raw,
+      token: token.scope === undefined ? undefined : (token as WeChatTokenResponse),
+    });
   }
 
   private async profileFromToken(client: WeChatClient, token: WeChatTokenResponse): Promise<WeChatProfile> {
@@ -465,7 +582,9 @@ export class Strategy extends OAuth2Strategy {
     if (typeof skip !== 'function') return Promise.resolve(skip === true);
     if (skip.length > 1) {
       return new Promise((resolve, reject) => {
-        (skip as (t: string, cb: (err: Error | null, skip?: boolean) => void) => void)(accessToken, (err, result) => (err ? reject(err) : resolve(!!result)));
+        (skip as (t: string, cb: (err: Error | null, skip?: boolean) => void) => void)(accessToken, (err, result) =>
+          err ? reject(err) : resolve(!!result),
+        );
       });
     }
     return Promise.resolve(!!(skip as () => boolean)());
@@ -477,7 +596,11 @@ export class Strategy extends OAuth2Strategy {
     return oauth2;
   }
 
-  private scopeFor(client: WeChatClient, requested: WeChatAuthenticateOptions['scope'], automatic: boolean): string | undefined {
+  private scopeFor(
+    client: WeChatClient,
+    requested: WeChatAuthenticateOptions['scope'],
+    automatic: boolean,
+  ): string | undefined {
     const scopes = requested === undefined ? this.defaultScopes[client] : [requested].flat();
     if (scopes.length > 0 && scopes.every((s) => SCOPES[client].includes(s))) return scopes.join(',');
     // `auto` chose the surface; a per-request scope meant for the other one gives way to this one's default.
@@ -490,7 +613,9 @@ const STRING_STATE = '__wechatStringState';
 
 function unwrapStringState(info: { state?: unknown } | undefined): { state?: unknown } | undefined {
   const state = info?.state;
-  return state && typeof state === 'object' && STRING_STATE in state ? { ...info, state: (state as Record<string, unknown>)[STRING_STATE] } : info;
+  return state && typeof state === 'object' && STRING_STATE in state
+    ? { ...info, state: (state as Record<string, unknown>)[STRING_STATE] }
+    : info;
 }
 
 type LeaderSettle = Extract<DedupeTicket, { role: 'leader' }>['settle'];
@@ -498,7 +623,12 @@ const FORGET = { remember: false } as const;
 
 function ignoreOutcome(): void {}
 
-function defaultVerify(_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback): void {
+function defaultVerify(
+  _accessToken: string,
+  _refreshToken: string,
+  profile: WeChatProfile,
+  done: VerifyCallback,
+): void {
   done(null, profile as unknown as Express.User);
 }
 
@@ -543,12 +673,16 @@ type ConstructorOptions = WeChatStrategyOptionsBase & { passReqToCallback?: bool
 function constructorArguments(first: unknown, second: unknown): { options: ConstructorOptions; verify?: AnyVerify } {
   if (typeof first === 'function') {
     if (second !== undefined) {
-      throw new TypeError('WeChatStrategy: pass (options, verify) or (verify) alone, not two functions; options is an object such as { appID, appSecret, callbackURL }');
+      throw new TypeError(
+        'WeChatStrategy: pass (options, verify) or (verify) alone, not two functions; options is an object such as { appID, appSecret, callbackURL }',
+      );
     }
     return { options: {}, verify: first as AnyVerify };
   }
   if (first !== undefined && first !== null && typeof first !== 'object') {
-    throw new TypeError(`WeChatStrategy: options must be an object such as { appID, appSecret, callbackURL }, not ${typeof first}`);
+    throw new TypeError(
+      `WeChatStrategy: options must be an object such as { appID, appSecret, callbackURL }, not ${typeof first}`,
+    );
   }
   if (second !== undefined && second !== null && typeof second !== 'function') {
     throw new TypeError(`WeChatStrategy: verify must be a function, not ${typeof second}`);
@@ -566,15 +700,28 @@ function resolveConfig(options: WeChatStrategyOptionsBase): ResolvedConfig {
   }
   const top = { appID: options.appID ?? env.WECHAT_APP_ID, appSecret: options.appSecret ?? env.WECHAT_APP_SECRET };
   // Per field, like the top level: `appID: process.env.X` that is unset still falls back to env.
-  const webOption = { appID: options.web?.appID ?? env.WECHAT_WEB_APP_ID, appSecret: options.web?.appSecret ?? env.WECHAT_WEB_APP_SECRET };
+  const webOption = {
+    appID: options.web?.appID ?? env.WECHAT_WEB_APP_ID,
+    appSecret: options.web?.appSecret ?? env.WECHAT_WEB_APP_SECRET,
+  };
   // With client 'web' alone, top-level credentials may be the website app's.
   const web = webOption.appID || client !== 'web' ? webOption : top;
   const credentials: Partial<Record<WeChatClient, Credentials>> = {};
   const mp = client === 'web' ? undefined : top;
-  if (mp?.appID || mp?.appSecret || client === 'mp') credentials.mp = requireCredentials(mp ?? {}, 'appID', 'appSecret', 'WECHAT_APP_ID', 'WECHAT_APP_SECRET');
-  if (web.appID || web.appSecret || client === 'web') credentials.web = requireCredentials(web, 'web.appID', 'web.appSecret', 'WECHAT_WEB_APP_ID', 'WECHAT_WEB_APP_SECRET');
+  if (mp?.appID || mp?.appSecret || client === 'mp')
+    credentials.mp = requireCredentials(mp ?? {}, 'appID', 'appSecret', 'WECHAT_APP_ID', 'WECHAT_APP_SECRET');
+  if (web.appID || web.appSecret || client === 'web')
+    credentials.web = requireCredentials(
+      web,
+      'web.appID',
+      'web.appSecret',
+      'WECHAT_WEB_APP_ID',
+      'WECHAT_WEB_APP_SECRET',
+    );
   if (!credentials.mp && !credentials.web) {
-    throw new TypeError("WeChatStrategy requires credentials: options.appID and options.appSecret (or WECHAT_APP_ID / WECHAT_APP_SECRET), and for website QR login options.web.appID and options.web.appSecret (or WECHAT_WEB_APP_ID / WECHAT_WEB_APP_SECRET)");
+    throw new TypeError(
+      'WeChatStrategy requires credentials: options.appID and options.appSecret (or WECHAT_APP_ID / WECHAT_APP_SECRET), and for website QR login options.web.appID and options.web.appSecret (or WECHAT_WEB_APP_ID / WECHAT_WEB_APP_SECRET)',
+    );
   }
   const configured = [options.scope ?? []].flat() as WeChatScope[];
   const scopes: Record<WeChatClient, WeChatScope[]> = {
@@ -583,7 +730,10 @@ function resolveConfig(options: WeChatStrategyOptionsBase): ResolvedConfig {
   };
   for (const c of ['mp', 'web'] as const) if (scopes[c].length === 0) scopes[c] = [DEFAULT_SCOPE[c]];
   const unknown = configured.filter((s) => !SCOPES.mp.includes(s) && !SCOPES.web.includes(s));
-  if (unknown.length > 0) throw new TypeError(`WeChatStrategy: unknown scope ${JSON.stringify(unknown[0])} (use snsapi_base, snsapi_userinfo or snsapi_login)`);
+  if (unknown.length > 0)
+    throw new TypeError(
+      `WeChatStrategy: unknown scope ${JSON.stringify(unknown[0])} (use snsapi_base, snsapi_userinfo or snsapi_login)`,
+    );
   return {
     client,
     primaryClient: credentials.mp && client !== 'web' ? 'mp' : 'web',
@@ -595,18 +745,33 @@ function resolveConfig(options: WeChatStrategyOptionsBase): ResolvedConfig {
     },
     scopes,
     callbackURL: options.callbackURL ?? env.WECHAT_CALLBACK_URL,
-    http: new WeChatHttpClient({ apiBaseURL: options.apiBaseURL ?? envList(env.WECHAT_API_BASE_URL), timeout: options.timeout, httpClient: options.httpClient }),
+    http: new WeChatHttpClient({
+      apiBaseURL: options.apiBaseURL ?? envList(env.WECHAT_API_BASE_URL),
+      timeout: options.timeout,
+      httpClient: options.httpClient,
+    }),
   };
 }
 
 /** `WECHAT_API_BASE_URL`: one base, or a comma-separated failover list; unset or blank is none. */
 function envList(value: string | undefined): string[] | undefined {
-  const list = (value ?? '').split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+  const list = (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
   return list.length > 0 ? list : undefined;
 }
 
-function requireCredentials(c: { appID?: string; appSecret?: string }, idOption: string, secretOption: string, idVar: string, secretVar: string): Credentials {
-  if (!c.appID) throw new TypeError(`WeChatStrategy requires options.${idOption} (or the ${idVar} environment variable)`);
-  if (!c.appSecret) throw new TypeError(`WeChatStrategy requires options.${secretOption} (or the ${secretVar} environment variable)`);
+function requireCredentials(
+  c: { appID?: string; appSecret?: string },
+  idOption: string,
+  secretOption: string,
+  idVar: string,
+  secretVar: string,
+): Credentials {
+  if (!c.appID)
+    throw new TypeError(`WeChatStrategy requires options.${idOption} (or the ${idVar} environment variable)`);
+  if (!c.appSecret)
+    throw new TypeError(`WeChatStrategy requires options.${secretOption} (or the ${secretVar} environment variable)`);
   return { appID: c.appID, appSecret: c.appSecret };
 }

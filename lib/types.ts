@@ -84,7 +84,12 @@ export interface WeChatProfile<C extends WeChatProfileClient = WeChatClient> {
 /** Passport's "done" callback for verify functions. */
 export type VerifyCallback = (err?: Error | null | unknown, user?: Express.User | false, info?: object) => void;
 
-export type VerifyFunction = (accessToken: string, refreshToken: string, profile: WeChatProfile, done: VerifyCallback) => void;
+export type VerifyFunction = (
+  accessToken: string,
+  refreshToken: string,
+  profile: WeChatProfile,
+  done: VerifyCallback,
+) => void;
 export type VerifyFunctionWithParams = (
   accessToken: string,
   refreshToken: string,
@@ -149,7 +154,11 @@ export interface WeChatStrategyOptionsBase {
   /** Trust `X-Forwarded-*` when resolving a relative callbackURL. */
   proxy?: boolean | undefined;
   /** Skip `/sns/userinfo` (the profile is then built from the token response). */
-  skipUserProfile?: boolean | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void) | (() => boolean) | undefined;
+  skipUserProfile?:
+    | boolean
+    | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void)
+    | (() => boolean)
+    | undefined;
   /** Snapshot-page virtual users (`is_snapshotuser: 1`): `'fail'` (default) or `'allow'`. */
   snapshotUsers?: 'fail' | 'allow' | undefined;
   /** Append `connect_redirect=1` (default `true`): stops WeChat's double callback with two codes. */
@@ -190,7 +199,8 @@ export interface WeChatAuthenticateOptions {
 }
 
 /** Why a login failed without being an error (the `info` given to `fail`). */
-export type WeChatFailureReason = 'access_denied' | 'invalid_code' | 'snapshot_user' | 'invalid_state' | 'invalid_request';
+export type WeChatFailureReason =
+  'access_denied' | 'invalid_code' | 'snapshot_user' | 'invalid_state' | 'invalid_request';
 
 export interface WeChatFailureInfo {
   message: WeChatFailureReason;

@@ -33,7 +33,8 @@ for (const entry of ENTRIES) {
 const cli = path.join(root, 'dist/cjs/testing/cli.js');
 if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
 const exampleDir = path.join(root, 'example-app');
-if (fs.existsSync(exampleDir) && fs.readdirSync(exampleDir).some((f) => f.endsWith('.ts'))) run('tsconfig.example.json');
+if (fs.existsSync(exampleDir) && fs.readdirSync(exampleDir).some((f) => f.endsWith('.ts')))
+  run('tsconfig.example.json');
 
 /**
  * CommonJS declarations must not need `esModuleInterop`: a default import of
@@ -49,7 +50,10 @@ function esmWrapper(entry, names) {
   const depth = entry.split('/').length - 1;
   const target = `${'../'.repeat(depth + 1)}cjs/${entry}.js`;
   const named = names.filter((name) => name !== 'default' && name !== '__esModule');
-  const lines = [`// ESM entry: the CommonJS build re-exported, so import and require share one implementation.`, `import cjs from '${target}';`];
+  const lines = [
+    `// ESM entry: the CommonJS build re-exported, so import and require share one implementation.`,
+    `import cjs from '${target}';`,
+  ];
   if (named.length > 0) lines.push(`export const { ${named.join(', ')} } = cjs;`);
   if (names.includes('default')) lines.push('export default cjs.default;');
   return lines.join('\n') + '\n';

@@ -29,7 +29,9 @@ describe('edge cases', () => {
       try {
         api.route('/sns/userinfo', { status: 502, body: 'x' });
         backup.route('/sns/userinfo', { body: fixture('errcode-40163.json') });
-        const error = await new WeChatHttpClient({ apiBaseURL: [api.url, backup.url] }).get('/sns/userinfo', {}).catch((e: unknown) => e);
+        const error = await new WeChatHttpClient({ apiBaseURL: [api.url, backup.url] })
+          .get('/sns/userinfo', {})
+          .catch((e: unknown) => e);
         expect(error).toMatchObject({ errcode: 40163 });
       } finally {
         await backup.stop();
@@ -41,13 +43,19 @@ describe('edge cases', () => {
     it('labels the profile with the web appID', async () => {
       api.route('/sns/userinfo', { body: fixture('userinfo.json') });
       const s = new WeChatStrategy({ ...MP, web: WEB, apiBaseURL: api.url });
-      expect(await s.getUserInfo('AT', 'o', undefined, { client: 'web' })).toMatchObject({ appID: WEB.appID, client: 'web' });
+      expect(await s.getUserInfo('AT', 'o', undefined, { client: 'web' })).toMatchObject({
+        appID: WEB.appID,
+        client: 'web',
+      });
     });
   });
 
   describe('ClientTaggedStore', () => {
     it('accepts an inner store that returns no state (the tag alone is sent)', (done) => {
-      const tagged = new ClientTaggedStore({ store: (_r: unknown, cb: (e: null) => void) => cb(null), verify: () => undefined } as never, () => 'web');
+      const tagged = new ClientTaggedStore(
+        { store: (_r: unknown, cb: (e: null) => void) => cb(null), verify: () => undefined } as never,
+        () => 'web',
+      );
       tagged.store(fakeRequest(), undefined, META, (err, state) => {
         expect([err, state]).toEqual([null, 'w']);
         done();

@@ -1,19 +1,38 @@
 import { WeChatAPIError, WeChatTransportError, WeChatConfigError } from '../lib';
 
 describe('WeChatAPIError', () => {
-  const error = new WeChatAPIError(40163, 'code been used, rid: 652d44d0-1d0af18b-5b069232', '/sns/oauth2/access_token');
+  const error = new WeChatAPIError(
+    40163,
+    'code been used, rid: 652d44d0-1d0af18b-5b069232',
+    '/sns/oauth2/access_token',
+  );
 
   it('carries errcode, errmsg, endpoint, rid and retryable', () => {
-    expect(error).toMatchObject({ name: 'WeChatAPIError', errcode: 40163, errmsg: 'code been used, rid: 652d44d0-1d0af18b-5b069232', endpoint: '/sns/oauth2/access_token', rid: '652d44d0-1d0af18b-5b069232', retryable: false, status: 400, isCodeError: true });
+    expect(error).toMatchObject({
+      name: 'WeChatAPIError',
+      errcode: 40163,
+      errmsg: 'code been used, rid: 652d44d0-1d0af18b-5b069232',
+      endpoint: '/sns/oauth2/access_token',
+      rid: '652d44d0-1d0af18b-5b069232',
+      retryable: false,
+      status: 400,
+      isCodeError: true,
+    });
   });
 
   it('says what happened and what to do, without the rid noise', () => {
-    expect(error.message).toBe('WeChat API /sns/oauth2/access_token answered errcode 40163 (code been used): the code was already used (a double callback?); start a new login');
+    expect(error.message).toBe(
+      'WeChat API /sns/oauth2/access_token answered errcode 40163 (code been used): the code was already used (a double callback?); start a new login',
+    );
     expect(String(error)).toBe(`WeChatAPIError: ${error.message}`);
   });
 
   it('reads the older hints/req_id form', () => {
-    const old = new WeChatAPIError(40029, 'invalid code, hints: [ req_id: LEgfftXIRa-BU8_9 ]', '/sns/oauth2/access_token');
+    const old = new WeChatAPIError(
+      40029,
+      'invalid code, hints: [ req_id: LEgfftXIRa-BU8_9 ]',
+      '/sns/oauth2/access_token',
+    );
     expect(old.rid).toBe('LEgfftXIRa-BU8_9');
     expect(old.message).toContain('(invalid code)');
   });
@@ -33,7 +52,13 @@ describe('WeChatAPIError', () => {
 describe('WeChatTransportError and WeChatConfigError', () => {
   it('name the endpoint, host and kind', () => {
     const e = new WeChatTransportError('/sns/userinfo', 'api.weixin.qq.com', 'timeout', 'no answer within 5000 ms');
-    expect(e).toMatchObject({ name: 'WeChatTransportError', endpoint: '/sns/userinfo', host: 'api.weixin.qq.com', kind: 'timeout', retryable: true });
+    expect(e).toMatchObject({
+      name: 'WeChatTransportError',
+      endpoint: '/sns/userinfo',
+      host: 'api.weixin.qq.com',
+      kind: 'timeout',
+      retryable: true,
+    });
     expect(e.message).toBe('WeChat API /sns/userinfo on api.weixin.qq.com failed (timeout): no answer within 5000 ms');
   });
 

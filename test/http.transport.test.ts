@@ -54,14 +54,18 @@ describe('the default transport (axios with the keep-alive adapter)', () => {
       const client = new WeChatHttpClient({ apiBaseURL: api.url, timeout: 300 });
       const error = await failureOf(client.get('/sns/auth', { access_token: 't', openid: 'o' }));
       expect(error.kind).toBe('timeout');
-      expect(error.message).toBe('WeChat API /sns/auth on ' + new URL(api.url).host + ' failed (timeout): no answer within 300 ms');
+      expect(error.message).toBe(
+        'WeChat API /sns/auth on ' + new URL(api.url).host + ' failed (timeout): no answer within 300 ms',
+      );
     });
   });
 
   describe('a connection dropped in the middle of the body', () => {
     it('is a transport error, never a half-parsed answer', async () => {
       api.route('/sns/auth', { cut: '{"errcode":0,"errmsg":"ok","padding":"0123456789"}' });
-      const error = await failureOf(new WeChatHttpClient({ apiBaseURL: api.url }).get('/sns/auth', { access_token: 't', openid: 'o' }));
+      const error = await failureOf(
+        new WeChatHttpClient({ apiBaseURL: api.url }).get('/sns/auth', { access_token: 't', openid: 'o' }),
+      );
       expect(error.kind).toBe('ECONNRESET');
     });
 
@@ -70,7 +74,10 @@ describe('the default transport (axios with the keep-alive adapter)', () => {
       try {
         api.route('/sns/auth', { cut: '{"errcode":0,"errmsg":"ok","padding":"0123456789"}' });
         backup.route('/sns/auth', OK);
-        const { json } = await new WeChatHttpClient({ apiBaseURL: [api.url, backup.url] }).get('/sns/auth', { access_token: 't', openid: 'o' });
+        const { json } = await new WeChatHttpClient({ apiBaseURL: [api.url, backup.url] }).get('/sns/auth', {
+          access_token: 't',
+          openid: 'o',
+        });
         expect(json).toEqual({ errcode: 0, errmsg: 'ok' });
         expect(backup.requestsTo('/sns/auth')).toHaveLength(1);
       } finally {
@@ -82,7 +89,9 @@ describe('the default transport (axios with the keep-alive adapter)', () => {
   describe('an endless body', () => {
     it('is refused past 1 MiB instead of being buffered', async () => {
       api.route('/sns/auth', { body: `{"pad":"${'x'.repeat(1024 * 1024)}"}` });
-      const error = await failureOf(new WeChatHttpClient({ apiBaseURL: api.url }).get('/sns/auth', { access_token: 't', openid: 'o' }));
+      const error = await failureOf(
+        new WeChatHttpClient({ apiBaseURL: api.url }).get('/sns/auth', { access_token: 't', openid: 'o' }),
+      );
       expect(error.kind).toBe('ERR_BAD_RESPONSE');
     });
   });
@@ -102,7 +111,11 @@ describe('createKeepAliveAdapter', () => {
   it('serves a plain GET itself, with the headers axios assembled', async () => {
     api.route('/x', OK);
     const { instance, handedOver } = setup();
-    const res = await instance.request({ url: `${api.url}/x?a=1`, responseType: 'text', headers: { 'X-Trace': 'abc', 'X-Attempt': 2 } });
+    const res = await instance.request({
+      url: `${api.url}/x?a=1`,
+      responseType: 'text',
+      headers: { 'X-Trace': 'abc', 'X-Attempt': 2 },
+    });
     expect(res.status).toBe(200);
     expect(res.data).toBe(OK.body);
     expect(handedOver).toHaveLength(0);

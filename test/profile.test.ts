@@ -5,10 +5,18 @@ const ctx = { appID: 'wxmpapp000000000001', client: 'mp' as const };
 
 describe('parseProfile', () => {
   describe('a post-2021 userinfo body (string)', () => {
-    const profile = parseProfile(fixture('userinfo.json'), { ...ctx, token: { scope: 'snsapi_userinfo', openid: 'oAliceOpenid000000000000000x' } });
+    const profile = parseProfile(fixture('userinfo.json'), {
+      ...ctx,
+      token: { scope: 'snsapi_userinfo', openid: 'oAliceOpenid000000000000000x' },
+    });
 
     it('maps openid to id and keeps both openid and unionid', () => {
-      expect(profile).toMatchObject({ provider: 'wechat', id: 'oAliceOpenid000000000000000x', openid: 'oAliceOpenid000000000000000x', unionid: 'oUnionAlice00000000000000000x' });
+      expect(profile).toMatchObject({
+        provider: 'wechat',
+        id: 'oAliceOpenid000000000000000x',
+        openid: 'oAliceOpenid000000000000000x',
+        unionid: 'oUnionAlice00000000000000000x',
+      });
     });
     it('takes displayName from the nickname and photos from headimgurl', () => {
       expect(profile.displayName).toBe('Alice 爱丽丝');
@@ -49,7 +57,10 @@ describe('parseProfile', () => {
 
   describe('a unionid that only the token response carried', () => {
     it('is taken from the token', () => {
-      const profile = parseProfile(fixture('userinfo-no-unionid.json'), { ...ctx, token: { openid: 'o', scope: 'snsapi_userinfo', unionid: 'oUnionFromToken' } });
+      const profile = parseProfile(fixture('userinfo-no-unionid.json'), {
+        ...ctx,
+        token: { openid: 'o', scope: 'snsapi_userinfo', unionid: 'oUnionFromToken' },
+      });
       expect(profile.unionid).toBe('oUnionFromToken');
     });
   });

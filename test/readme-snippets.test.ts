@@ -70,7 +70,12 @@ export function extractSnippets(markdown: string): Snippet[] {
     const end = lines.indexOf('```', i + 1);
     if (end < 0) throw new Error(`README.md:${i + 1}: a \`\`\`ts fence is never closed`);
     const context = /^<!-- ts-snippet-context: ([\s\S]*) -->$/.exec(before)?.[1] ?? '';
-    snippets.push({ line: i + 1, code: lines.slice(i + 1, end).join('\n'), context, skip: /^<!-- ts-snippet: skip\b/.test(before) });
+    snippets.push({
+      line: i + 1,
+      code: lines.slice(i + 1, end).join('\n'),
+      context,
+      skip: /^<!-- ts-snippet: skip\b/.test(before),
+    });
     i = end;
   }
   return snippets;
@@ -88,7 +93,9 @@ if (missing && !underNpmTest) console.warn(`SKIPPED: README snippet compilation:
 
 describe('the README snippet extractor', () => {
   it('finds snippets in the English and the Chinese parts, with their context and skip markers', () => {
-    const found = extractSnippets('a\n<!-- ts-snippet-context: declare const x: number; -->\n```ts\nx + 1;\n```\n<!-- ts-snippet: skip fragment -->\n```ts\n}\n```\n```sh\nnpm test\n```\n');
+    const found = extractSnippets(
+      'a\n<!-- ts-snippet-context: declare const x: number; -->\n```ts\nx + 1;\n```\n<!-- ts-snippet: skip fragment -->\n```ts\n}\n```\n```sh\nnpm test\n```\n',
+    );
     expect(found).toEqual([
       { line: 3, code: 'x + 1;', context: 'declare const x: number;', skip: false },
       { line: 7, code: '}', context: '', skip: true },
@@ -109,7 +116,8 @@ describe('the README snippet extractor', () => {
     fs.rmSync(OUT, { recursive: true, force: true });
     fs.mkdirSync(OUT, { recursive: true });
     const compiled = snippets.filter((s) => !s.skip);
-    for (const s of compiled) fs.writeFileSync(path.join(OUT, `readme-line-${s.line}.mts`), `${s.context}\n${s.code}\nexport {};\n`);
+    for (const s of compiled)
+      fs.writeFileSync(path.join(OUT, `readme-line-${s.line}.mts`), `${s.context}\n${s.code}\nexport {};\n`);
     fs.writeFileSync(path.join(OUT, 'globals.d.ts'), SNIPPET_GLOBALS);
     const types = (name: string, from = FRAMEWORKS) => [path.join(from, 'node_modules/@types', name)];
     fs.writeFileSync(
@@ -143,7 +151,11 @@ describe('the README snippet extractor', () => {
     );
     let output = '';
     try {
-      execFileSync(process.execPath, [path.join(FRAMEWORKS, 'node_modules/typescript/bin/tsc'), '-p', OUT], { cwd: OUT, encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(process.execPath, [path.join(FRAMEWORKS, 'node_modules/typescript/bin/tsc'), '-p', OUT], {
+        cwd: OUT,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
     } catch (err) {
       output = String((err as { stdout?: string }).stdout ?? err);
     }
@@ -151,7 +163,12 @@ describe('the README snippet extractor', () => {
     const errors = output
       .split('\n')
       .filter((l) => l.includes('error TS'))
-      .map((l) => l.replace(/^readme-line-(\d+)\.mts\((\d+),(\d+)\)/, (_m, fence: string, row: string, col: string) => `README.md:${Number(fence) + Number(row) - 1}:${col}`));
+      .map((l) =>
+        l.replace(
+          /^readme-line-(\d+)\.mts\((\d+),(\d+)\)/,
+          (_m, fence: string, row: string, col: string) => `README.md:${Number(fence) + Number(row) - 1}:${col}`,
+        ),
+      );
     expect(errors).toEqual([]);
     expect(compiled.length).toBeGreaterThanOrEqual(20);
   }, 120_000);

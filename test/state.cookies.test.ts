@@ -2,7 +2,15 @@
  * cookies.ts on the request shapes each framework hands a strategy (the real
  * frameworks run in test/frameworks/; these pin each branch down).
  */
-import { browserFingerprint, cookieAdvice, cookieHeader, frameworkOf, readCookie, sessionAdvice, setCookie } from '../lib/state/cookies';
+import {
+  browserFingerprint,
+  cookieAdvice,
+  cookieHeader,
+  frameworkOf,
+  readCookie,
+  sessionAdvice,
+  setCookie,
+} from '../lib/state/cookies';
 
 const expressLike = (headers: Record<string, string> = {}, secure = false) => {
   const appended: string[] = [];
@@ -11,18 +19,22 @@ const expressLike = (headers: Record<string, string> = {}, secure = false) => {
 
 const koaLike = (secure: boolean) => {
   const set: Array<[string, string, Record<string, unknown>]> = [];
-  const cookies = { get: () => undefined, set: (n: string, v: string, o: Record<string, unknown>) => set.push([n, v, o]) };
+  const cookies = {
+    get: () => undefined,
+    set: (n: string, v: string, o: Record<string, unknown>) => set.push([n, v, o]),
+  };
   return { req: { headers: {}, secure, cookies, ctx: { cookies } } as any, set };
 };
 
 /** Like @fastify/secure-session's and @fastify/session's: get/set methods. */
-const fastifyLike = (session?: Record<string, unknown>, headers: Record<string, string> = {}) => ({ headers, raw: {}, server: {}, session }) as any;
+const fastifyLike = (session?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  ({ headers, raw: {}, server: {}, session }) as any;
 const sessionWithMethods = () => {
   const data: Record<string, unknown> = {};
   return { get: (k: string) => data[k], set: (k: string, v: unknown) => void (data[k] = v), data };
 };
 
-describe('cookies on each framework\'s request', () => {
+describe("cookies on each framework's request", () => {
   describe('Express (req.res.append)', () => {
     it('appends an httpOnly SameSite=Lax cookie, Secure on HTTPS', () => {
       const plain = expressLike();
@@ -34,7 +46,7 @@ describe('cookies on each framework\'s request', () => {
       expect(frameworkOf(plain.req)).toBe('express');
     });
 
-    it('reads cookie-parser\'s req.cookies, else the raw header', () => {
+    it("reads cookie-parser's req.cookies, else the raw header", () => {
       expect(readCookie({ headers: {}, cookies: { n: 'parsed' } } as any, 'n')).toBe('parsed');
       expect(readCookie({ headers: { cookie: 'a=1; n=raw ; b=2' } } as any, 'n')).toBe('raw');
       expect(readCookie({ headers: { cookie: 'a=1' } } as any, 'n')).toBeUndefined();
@@ -43,11 +55,17 @@ describe('cookies on each framework\'s request', () => {
   });
 
   describe('Koa with koa-passport (ctx.cookies)', () => {
-    it('sets through Koa\'s cookie jar, unsigned, Secure only on HTTPS', () => {
+    it("sets through Koa's cookie jar, unsigned, Secure only on HTTPS", () => {
       const koa = koaLike(false);
       expect(frameworkOf(koa.req)).toBe('koa');
       expect(setCookie(koa.req, 'n', 'v', 60)).toBe(true);
-      expect(koa.set).toEqual([['n', 'v', { path: '/', maxAge: 60000, httpOnly: true, sameSite: 'lax', secure: false, signed: false, overwrite: true }]]);
+      expect(koa.set).toEqual([
+        [
+          'n',
+          'v',
+          { path: '/', maxAge: 60000, httpOnly: true, sameSite: 'lax', secure: false, signed: false, overwrite: true },
+        ],
+      ]);
       const https = koaLike(true);
       setCookie(https.req, 'n', 'v', 60);
       expect(https.set[0]?.[2].secure).toBe(true);
@@ -60,7 +78,10 @@ describe('cookies on each framework\'s request', () => {
       const res = { headersSent: false, appendHeader: (_f: string, v: string) => headers.push(v) };
       expect(setCookie({ headers: {}, protocol: 'https', res } as any, 'n', 'v', 1)).toBe(true);
       expect(setCookie({ headers: {}, socket: { encrypted: false }, res } as any, 'm', 'w', 1)).toBe(true);
-      expect(headers).toEqual(['n=v; Path=/; Max-Age=1; HttpOnly; SameSite=Lax; Secure', 'm=w; Path=/; Max-Age=1; HttpOnly; SameSite=Lax']);
+      expect(headers).toEqual([
+        'n=v; Path=/; Max-Age=1; HttpOnly; SameSite=Lax; Secure',
+        'm=w; Path=/; Max-Age=1; HttpOnly; SameSite=Lax',
+      ]);
       expect(setCookie({ headers: {}, res: { ...res, headersSent: true } } as any, 'n', 'v', 1)).toBe(false);
     });
   });
@@ -105,7 +126,7 @@ describe('cookies on each framework\'s request', () => {
   });
 
   describe('the advice when the session state store finds no session', () => {
-    it('names each framework\'s session middleware', () => {
+    it("names each framework's session middleware", () => {
       expect(sessionAdvice(koaLike(false).req)).toMatch(/^Koa: .*koa-session/);
       expect(sessionAdvice(fastifyLike(undefined))).toMatch(/^Fastify: .*@fastify\/secure-session/);
       expect(sessionAdvice(expressLike().req)).toMatch(/^Express or NestJS: .*express-session/);

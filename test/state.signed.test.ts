@@ -1,4 +1,10 @@
-import { MemorySeenStore, SignedStateStore, Strategy as WeChatStrategy, type VerifyCallback, type WeChatProfile } from '../lib';
+import {
+  MemorySeenStore,
+  SignedStateStore,
+  Strategy as WeChatStrategy,
+  type VerifyCallback,
+  type WeChatProfile,
+} from '../lib';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest } from './helpers/harness';
 import { MP, WEB, CODE } from './fixtures/apps';
@@ -14,7 +20,16 @@ afterEach(() => api.stop());
 
 function strategy(store: SignedStateStore, extra: Record<string, unknown> = {}) {
   return new WeChatStrategy(
-    { ...MP, web: WEB, client: 'auto', scope: 'snsapi_base', callbackURL: 'https://app.example.com/cb', apiBaseURL: api.url, store, ...extra },
+    {
+      ...MP,
+      web: WEB,
+      client: 'auto',
+      scope: 'snsapi_base',
+      callbackURL: 'https://app.example.com/cb',
+      apiBaseURL: api.url,
+      store,
+      ...extra,
+    },
     (_a: string, _r: string, profile: WeChatProfile, done: VerifyCallback) => done(null, { openid: profile.openid }),
   );
 }
@@ -53,7 +68,9 @@ describe('SignedStateStore', () => {
 
     it('sets a short-lived httpOnly SameSite=Lax nonce cookie', async () => {
       const { setCookies } = await start(strategy(new SignedStateStore({ secret: SECRET })));
-      expect(setCookies[0]).toMatch(/^wechat_login_nonce=[A-Za-z0-9]{32}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+      expect(setCookies[0]).toMatch(
+        /^wechat_login_nonce=[A-Za-z0-9]{32}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/,
+      );
     });
 
     it('reuses the browser’s nonce so two tabs can log in at once', async () => {
@@ -61,8 +78,12 @@ describe('SignedStateStore', () => {
       const first = await start(s);
       const second = await start(s, first.cookie);
       expect(second.cookie).toBe(first.cookie);
-      expect((await authenticate(s, browserRequest(first.cookie, { code: CODE, state: first.state }).req)).kind).toBe('success');
-      expect((await authenticate(s, browserRequest(first.cookie, { code: CODE + 'x', state: second.state }).req)).kind).toBe('success');
+      expect((await authenticate(s, browserRequest(first.cookie, { code: CODE, state: first.state }).req)).kind).toBe(
+        'success',
+      );
+      expect(
+        (await authenticate(s, browserRequest(first.cookie, { code: CODE + 'x', state: second.state }).req)).kind,
+      ).toBe('success');
     });
 
     it('sets no cookie with bindToBrowser: false', async () => {
@@ -96,12 +117,33 @@ describe('SignedStateStore', () => {
     });
 
     describe('refuses, without redeeming the code,', () => {
-      const cases: Array<[string, (x: { state: string; cookie: string }) => { state: string; cookie?: string }, RegExp]> = [
-        ['a tampered state', ({ state, cookie }) => ({ state: state.slice(0, 30) + (state[30] === 'a' ? 'b' : 'a') + state.slice(31), cookie }), /tampered/],
-        ['a state whose app tag was flipped', ({ state, cookie }) => ({ state: 'w' + state.slice(1), cookie }), /tampered|another browser/],
-        ['a state from another browser (other cookie)', ({ state }) => ({ state, cookie: 'wechat_login_nonce=' + 'A'.repeat(32) }), /another browser/],
+      const cases: Array<
+        [string, (x: { state: string; cookie: string }) => { state: string; cookie?: string }, RegExp]
+      > = [
+        [
+          'a tampered state',
+          ({ state, cookie }) => ({
+            state: state.slice(0, 30) + (state[30] === 'a' ? 'b' : 'a') + state.slice(31),
+            cookie,
+          }),
+          /tampered/,
+        ],
+        [
+          'a state whose app tag was flipped',
+          ({ state, cookie }) => ({ state: 'w' + state.slice(1), cookie }),
+          /tampered|another browser/,
+        ],
+        [
+          'a state from another browser (other cookie)',
+          ({ state }) => ({ state, cookie: 'wechat_login_nonce=' + 'A'.repeat(32) }),
+          /another browser/,
+        ],
         ['a state delivered without the cookie', ({ state }) => ({ state }), /another browser/],
-        ['a state over 128 characters', ({ state, cookie }) => ({ state: state + 'A'.repeat(80), cookie }), /malformed/],
+        [
+          'a state over 128 characters',
+          ({ state, cookie }) => ({ state: state + 'A'.repeat(80), cookie }),
+          /malformed/,
+        ],
         ['a forged state', ({ cookie }) => ({ state: 'm' + '0'.repeat(55), cookie }), /tampered/],
       ];
       it.each(cases)('%s', async (_name, mutate, detail) => {
@@ -109,7 +151,11 @@ describe('SignedStateStore', () => {
         const started = await start(s);
         const { state, cookie } = mutate({ state: started.state, cookie: started.cookie as string });
         const outcome = await authenticate(s, browserRequest(cookie, { code: CODE, state }).req);
-        expect(outcome).toMatchObject({ kind: 'fail', status: 403, challenge: { message: 'invalid_state', detail: expect.stringMatching(detail) } });
+        expect(outcome).toMatchObject({
+          kind: 'fail',
+          status: 403,
+          challenge: { message: 'invalid_state', detail: expect.stringMatching(detail) },
+        });
         expect(api.requests).toHaveLength(0);
       });
 
@@ -124,15 +170,26 @@ describe('SignedStateStore', () => {
         const s = strategy(new SignedStateStore({ secret: SECRET, maxAge: -1000 }));
         const started = await start(s);
         const outcome = await authenticate(s, browserRequest(started.cookie, { code: CODE, state: started.state }).req);
-        expect(outcome).toMatchObject({ kind: 'fail', challenge: { message: 'invalid_state', detail: expect.stringMatching(/expired/) } });
+        expect(outcome).toMatchObject({
+          kind: 'fail',
+          challenge: { message: 'invalid_state', detail: expect.stringMatching(/expired/) },
+        });
       });
 
       it('a consumed state used again with another code (replay inside its lifetime)', async () => {
         const s = strategy(new SignedStateStore({ secret: SECRET, bindToBrowser: false }));
         const started = await start(s);
-        expect((await authenticate(s, browserRequest(undefined, { code: CODE, state: started.state }).req)).kind).toBe('success');
-        const replay = await authenticate(s, browserRequest(undefined, { code: 'another-code-0000000000000000000', state: started.state }).req);
-        expect(replay).toMatchObject({ kind: 'fail', challenge: { message: 'invalid_state', detail: 'This state was already used.' } });
+        expect((await authenticate(s, browserRequest(undefined, { code: CODE, state: started.state }).req)).kind).toBe(
+          'success',
+        );
+        const replay = await authenticate(
+          s,
+          browserRequest(undefined, { code: 'another-code-0000000000000000000', state: started.state }).req,
+        );
+        expect(replay).toMatchObject({
+          kind: 'fail',
+          challenge: { message: 'invalid_state', detail: 'This state was already used.' },
+        });
         expect(api.requests).toHaveLength(1);
       });
     });
@@ -156,7 +213,9 @@ describe('SignedStateStore', () => {
     });
 
     it('passes a seen-store failure on as an error', async () => {
-      const s = strategy(new SignedStateStore({ secret: SECRET, seen: { add: () => Promise.reject(new Error('redis down')) } }));
+      const s = strategy(
+        new SignedStateStore({ secret: SECRET, seen: { add: () => Promise.reject(new Error('redis down')) } }),
+      );
       const started = await start(s);
       const outcome = await authenticate(s, browserRequest(started.cookie, { code: CODE, state: started.state }).req);
       expect(outcome.kind === 'error' && outcome.error.message).toBe('redis down');

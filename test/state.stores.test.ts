@@ -15,7 +15,17 @@ afterEach(() => api.stop());
 
 const verify = (_a: string, _r: string, profile: WeChatProfile, done: VerifyCallback) => done(null, profile);
 const withStore = (store: unknown, extra: Record<string, unknown> = {}) =>
-  new WeChatStrategy({ ...MP, scope: 'snsapi_base', callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, store: store as never, ...extra }, verify);
+  new WeChatStrategy(
+    {
+      ...MP,
+      scope: 'snsapi_base',
+      callbackURL: 'https://a.example.com/cb',
+      apiBaseURL: api.url,
+      store: store as never,
+      ...extra,
+    },
+    verify,
+  );
 
 describe('custom state stores (passport-oauth2 interface)', () => {
   it('a 2-argument store and 3-argument verify work, wrapped with the app tag', async () => {
@@ -47,19 +57,28 @@ describe('custom state stores (passport-oauth2 interface)', () => {
   });
 
   it('a store that makes a state WeChat would reject is a configuration error', async () => {
-    const store = { store: (_r: unknown, cb: (e: null, s: string) => void) => cb(null, 'has-dash'), verify: () => undefined };
+    const store = {
+      store: (_r: unknown, cb: (e: null, s: string) => void) => cb(null, 'has-dash'),
+      verify: () => undefined,
+    };
     const outcome = await authenticate(withStore(store), fakeRequest());
     expect(outcome.kind === 'error' && outcome.error.message).toMatch(/state WeChat would reject/);
   });
 
   it('a store error is passed on', async () => {
-    const store = { store: (_r: unknown, cb: (e: Error) => void) => cb(new Error('store down')), verify: () => undefined };
+    const store = {
+      store: (_r: unknown, cb: (e: Error) => void) => cb(new Error('store down')),
+      verify: () => undefined,
+    };
     const outcome = await authenticate(withStore(store), fakeRequest());
     expect(outcome.kind === 'error' && outcome.error.message).toBe('store down');
   });
 
   it('state: false sends only the app tag and still knows the app on the callback', async () => {
-    const s = new WeChatStrategy({ ...MP, scope: 'snsapi_base', callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, state: false }, verify);
+    const s = new WeChatStrategy(
+      { ...MP, scope: 'snsapi_base', callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, state: false },
+      verify,
+    );
     const started = await startLogin(s);
     expect(started.state).toBe('m');
     expect((await authenticate(s, started.callback(CODE))).kind).toBe('success');
@@ -88,7 +107,9 @@ describe('SessionStateStore', () => {
     const req = fakeRequest();
     let state = '';
     store.store(req, { returnTo: '/cart' }, META, (_e, s) => (state = s as string));
-    expect(req.session['wechat:oauth2']).toEqual([{ handle: state, appID: META.clientID, expires: expect.any(Number), appState: { returnTo: '/cart' } }]);
+    expect(req.session['wechat:oauth2']).toEqual([
+      { handle: state, appID: META.clientID, expires: expect.any(Number), appState: { returnTo: '/cart' } },
+    ]);
   });
 
   it('treats anything else under its key (an older layout, a stray value) as no pending login', (done) => {

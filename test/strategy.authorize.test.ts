@@ -6,7 +6,10 @@ const verify = (_a: string, _r: string, profile: WeChatProfile, done: VerifyCall
 
 describe('WeChatStrategy: starting a login', () => {
   describe('an Official Account (mp) login with snsapi_userinfo', () => {
-    const strategy = new WeChatStrategy({ ...MP, callbackURL: 'https://app.example.com/auth/wechat/callback?from=menu', scope: 'snsapi_userinfo' }, verify);
+    const strategy = new WeChatStrategy(
+      { ...MP, callbackURL: 'https://app.example.com/auth/wechat/callback?from=menu', scope: 'snsapi_userinfo' },
+      verify,
+    );
 
     it('redirects to oauth2/authorize with exactly appid, redirect_uri, response_type, scope, state, connect_redirect and #wechat_redirect, in that order', async () => {
       const { url } = await startLogin(strategy);
@@ -43,7 +46,9 @@ describe('WeChatStrategy: starting a login', () => {
     it('encodes redirect_uri exactly once', async () => {
       const { url } = await startLogin(strategy);
       expect(url).not.toContain('%25');
-      expect(decodeURIComponent(new URL(url).searchParams.get('redirect_uri') ?? '')).toBe('https://app.example.com/auth/wechat/callback?from=menu');
+      expect(decodeURIComponent(new URL(url).searchParams.get('redirect_uri') ?? '')).toBe(
+        'https://app.example.com/auth/wechat/callback?from=menu',
+      );
     });
   });
 
@@ -54,51 +59,89 @@ describe('WeChatStrategy: starting a login', () => {
     });
 
     it('leaves out connect_redirect when connectRedirect is false', async () => {
-      const { url } = await startLogin(new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', connectRedirect: false }, verify));
+      const { url } = await startLogin(
+        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', connectRedirect: false }, verify),
+      );
       expect(url).not.toContain('connect_redirect');
       expect(url.endsWith('#wechat_redirect')).toBe(true);
     });
 
     it('appends forcePopup=true after connect_redirect when asked in the options', async () => {
-      const { url } = await startLogin(new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', forcePopup: true }, verify));
+      const { url } = await startLogin(
+        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', forcePopup: true }, verify),
+      );
       expect(url).toMatch(/&state=m[A-Za-z0-9]+&connect_redirect=1&forcePopup=true#wechat_redirect$/);
     });
 
     it('appends forcePopup=true when asked per request', async () => {
-      const { url } = await startLogin(new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify), {}, { forcePopup: true });
+      const { url } = await startLogin(
+        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify),
+        {},
+        { forcePopup: true },
+      );
       expect(url).toContain('&forcePopup=true#wechat_redirect');
     });
 
     it('takes the scope per request', async () => {
-      const { url } = await startLogin(new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify), {}, { scope: 'snsapi_base' });
+      const { url } = await startLogin(
+        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify),
+        {},
+        { scope: 'snsapi_base' },
+      );
       expect(new URL(url).searchParams.get('scope')).toBe('snsapi_base');
     });
 
     it('uses a custom authorizationURL (an emulator)', async () => {
-      const { url } = await startLogin(new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', authorizationURL: 'http://127.0.0.1:9/connect/oauth2/authorize' }, verify));
+      const { url } = await startLogin(
+        new WeChatStrategy(
+          {
+            ...MP,
+            callbackURL: 'https://a.example.com/cb',
+            authorizationURL: 'http://127.0.0.1:9/connect/oauth2/authorize',
+          },
+          verify,
+        ),
+      );
       expect(url.startsWith('http://127.0.0.1:9/connect/oauth2/authorize?appid=')).toBe(true);
     });
 
     it('carries parameters already on a custom authorizationURL after WeChat’s own', async () => {
-      const { url } = await startLogin(new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', authorizationURL: 'https://proxy.example.com/authorize?tenant=a b' }, verify));
+      const { url } = await startLogin(
+        new WeChatStrategy(
+          {
+            ...MP,
+            callbackURL: 'https://a.example.com/cb',
+            authorizationURL: 'https://proxy.example.com/authorize?tenant=a b',
+          },
+          verify,
+        ),
+      );
       expect(url).toMatch(/&connect_redirect=1&tenant=a%20b#wechat_redirect$/);
     });
 
     it('resolves a relative callbackURL against the request', async () => {
-      const { url } = await startLogin(new WeChatStrategy({ ...MP, callbackURL: '/auth/wechat/callback' }, verify), { headers: { host: 'shop.example.com' } });
+      const { url } = await startLogin(new WeChatStrategy({ ...MP, callbackURL: '/auth/wechat/callback' }, verify), {
+        headers: { host: 'shop.example.com' },
+      });
       expect(new URL(url).searchParams.get('redirect_uri')).toBe('http://shop.example.com/auth/wechat/callback');
     });
 
     it('honours X-Forwarded-Proto/Host for a relative callbackURL only with proxy: true', async () => {
       const headers = { host: 'internal:3000', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example.com' };
-      const trusted = await startLogin(new WeChatStrategy({ ...MP, callbackURL: '/cb', proxy: true }, verify), { headers });
+      const trusted = await startLogin(new WeChatStrategy({ ...MP, callbackURL: '/cb', proxy: true }, verify), {
+        headers,
+      });
       const untrusted = await startLogin(new WeChatStrategy({ ...MP, callbackURL: '/cb' }, verify), { headers });
       expect(new URL(trusted.url).searchParams.get('redirect_uri')).toBe('https://shop.example.com/cb');
       expect(new URL(untrusted.url).searchParams.get('redirect_uri')).toBe('http://internal:3000/cb');
     });
 
     it('takes the callbackURL per request', async () => {
-      const { url } = await startLogin(new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify), {}, { callbackURL: 'https://b.example.com/other' });
+      const { url } = await startLogin(
+        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify),
+        {},
+        { callbackURL: 'https://b.example.com/other' },
+      );
       expect(new URL(url).searchParams.get('redirect_uri')).toBe('https://b.example.com/other');
     });
 
@@ -107,7 +150,9 @@ describe('WeChatStrategy: starting a login', () => {
       const { url, req } = await startLogin(strategy, {}, { state: { returnTo: '/cart' } });
       const state = new URL(url).searchParams.get('state') ?? '';
       expect(url).not.toContain('cart');
-      expect(req.session['wechat:oauth2'].find((p: { handle: string }) => p.handle === state.slice(1)).appState).toEqual({ returnTo: '/cart' });
+      expect(
+        req.session['wechat:oauth2'].find((p: { handle: string }) => p.handle === state.slice(1)).appState,
+      ).toEqual({ returnTo: '/cart' });
     });
   });
 
@@ -117,7 +162,9 @@ describe('WeChatStrategy: starting a login', () => {
     it('redirects to qrconnect with the website app and snsapi_login', async () => {
       const { url } = await startLogin(strategy);
       expect(url).toMatch(
-        new RegExp(`^https://open\\.weixin\\.qq\\.com/connect/qrconnect\\?appid=${WEB.appID}&redirect_uri=https%3A%2F%2Fwww\\.example\\.com%2Fcb&response_type=code&scope=snsapi_login&state=w[A-Za-z0-9]+&connect_redirect=1#wechat_redirect$`),
+        new RegExp(
+          `^https://open\\.weixin\\.qq\\.com/connect/qrconnect\\?appid=${WEB.appID}&redirect_uri=https%3A%2F%2Fwww\\.example\\.com%2Fcb&response_type=code&scope=snsapi_login&state=w[A-Za-z0-9]+&connect_redirect=1#wechat_redirect$`,
+        ),
       );
     });
 
@@ -127,7 +174,9 @@ describe('WeChatStrategy: starting a login', () => {
     });
 
     it('accepts the website app credentials at the top level when client is web', async () => {
-      const { url } = await startLogin(new WeChatStrategy({ client: 'web', ...WEB, callbackURL: 'https://www.example.com/cb' }, verify));
+      const { url } = await startLogin(
+        new WeChatStrategy({ client: 'web', ...WEB, callbackURL: 'https://www.example.com/cb' }, verify),
+      );
       expect(new URL(url).searchParams.get('appid')).toBe(WEB.appID);
     });
 
@@ -139,7 +188,10 @@ describe('WeChatStrategy: starting a login', () => {
   });
 
   describe("client: 'auto'", () => {
-    const strategy = new WeChatStrategy({ ...MP, web: WEB, client: 'auto', callbackURL: 'https://www.example.com/cb' }, verify);
+    const strategy = new WeChatStrategy(
+      { ...MP, web: WEB, client: 'auto', callbackURL: 'https://www.example.com/cb' },
+      verify,
+    );
 
     it('sends a WeChat in-app browser to oauth2/authorize with the mp app', async () => {
       const { url } = await startLogin(strategy, { headers: { 'user-agent': WECHAT_UA } });
@@ -186,14 +238,23 @@ describe('WeChatStrategy: starting a login', () => {
     });
 
     it('refuses an unknown per-request scope for a fixed client', async () => {
-      const outcome = await authenticate(new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify), fakeRequest(), { scope: 'snsapi_login' });
-      expect(outcome.kind === 'error' && outcome.error.message).toMatch(/scope "snsapi_login" is not valid for client 'mp'/);
+      const outcome = await authenticate(
+        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify),
+        fakeRequest(),
+        { scope: 'snsapi_login' },
+      );
+      expect(outcome.kind === 'error' && outcome.error.message).toMatch(
+        /scope "snsapi_login" is not valid for client 'mp'/,
+      );
     });
 
     it('says sessions are needed when the default state store has none', async () => {
       const req = fakeRequest();
       delete req.session;
-      const outcome = await authenticate(new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify), req);
+      const outcome = await authenticate(
+        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb' }, verify),
+        req,
+      );
       expect(outcome.kind === 'error' && outcome.error.message).toMatch(/requires session support/);
     });
   });

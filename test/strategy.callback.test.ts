@@ -1,5 +1,11 @@
 import OAuth2Strategy from 'passport-oauth2';
-import { Strategy as WeChatStrategy, WeChatAPIError, type VerifyCallback, type WeChatProfile, type WeChatTokenResponse } from '../lib';
+import {
+  Strategy as WeChatStrategy,
+  WeChatAPIError,
+  type VerifyCallback,
+  type WeChatProfile,
+  type WeChatTokenResponse,
+} from '../lib';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, completeLogin, fakeRequest, startLogin } from './helpers/harness';
 import { MP, WEB, CODE } from './fixtures/apps';
@@ -15,7 +21,10 @@ afterEach(() => api.stop());
 
 function strategyWith(extra: Record<string, unknown> = {}, verify?: (...args: any[]) => void) {
   const v = verify ?? ((_a: string, _r: string, profile: WeChatProfile, done: VerifyCallback) => done(null, profile));
-  return new WeChatStrategy({ ...MP, callbackURL: 'https://app.example.com/cb', apiBaseURL: api.url, ...extra } as any, v as any);
+  return new WeChatStrategy(
+    { ...MP, callbackURL: 'https://app.example.com/cb', apiBaseURL: api.url, ...extra } as any,
+    v as any,
+  );
 }
 
 function login(strategy: WeChatStrategy, options: Record<string, unknown> = {}, code = CODE) {
@@ -33,7 +42,12 @@ describe('WeChatStrategy: the callback', () => {
       await login(strategyWith());
       const [req] = api.requestsTo('/sns/oauth2/access_token');
       expect(req.method).toBe('GET');
-      expect(req.query).toEqual({ appid: MP.appID, secret: MP.appSecret, code: CODE, grant_type: 'authorization_code' });
+      expect(req.query).toEqual({
+        appid: MP.appID,
+        secret: MP.appSecret,
+        code: CODE,
+        grant_type: 'authorization_code',
+      });
     });
 
     it('parses the text/plain JSON and asks /sns/userinfo with the access token, the openid and lang=zh_CN', async () => {
@@ -96,7 +110,10 @@ describe('WeChatStrategy: the callback', () => {
     it('refuses a forged state', async () => {
       const strategy = strategyWith();
       const started = await startLogin(strategy);
-      const outcome = await authenticate(strategy, fakeRequest({ session: started.session, query: { code: CODE, state: 'mForgedState0000000000000000000' } }));
+      const outcome = await authenticate(
+        strategy,
+        fakeRequest({ session: started.session, query: { code: CODE, state: 'mForgedState0000000000000000000' } }),
+      );
       expect(outcome).toMatchObject({ kind: 'fail', challenge: { message: 'invalid_state' } });
     });
 
@@ -116,7 +133,11 @@ describe('WeChatStrategy: the callback', () => {
     it('never calls /sns/userinfo (it would answer 48001) and builds the profile from the token response', async () => {
       const outcome = await login(strategyWith({ scope: 'snsapi_base' }));
       expect(api.requestsTo('/sns/userinfo')).toHaveLength(0);
-      expect(outcome.kind === 'success' && outcome.user).toMatchObject({ id: 'oBaseOpenid0000000000000000x', scope: 'snsapi_base', displayName: '' });
+      expect(outcome.kind === 'success' && outcome.user).toMatchObject({
+        id: 'oBaseOpenid0000000000000000x',
+        scope: 'snsapi_base',
+        displayName: '',
+      });
     });
 
     it('keeps tokens out of the profile built from the token response', async () => {
@@ -138,14 +159,22 @@ describe('WeChatStrategy: the callback', () => {
       ['true', true],
       ['a sync function', () => true],
       ['an async function', (_t: string, cb: (e: null, skip: boolean) => void) => cb(null, true)],
-    ])('(%s) skips /sns/userinfo and still gives a profile with the openid and unionid', async (_name, skipUserProfile) => {
-      const outcome = await login(strategyWith({ skipUserProfile }));
-      expect(api.requestsTo('/sns/userinfo')).toHaveLength(0);
-      expect(outcome.kind === 'success' && outcome.user).toMatchObject({ openid: 'oAliceOpenid000000000000000x', unionid: 'oUnionAlice00000000000000000x' });
-    });
+    ])(
+      '(%s) skips /sns/userinfo and still gives a profile with the openid and unionid',
+      async (_name, skipUserProfile) => {
+        const outcome = await login(strategyWith({ skipUserProfile }));
+        expect(api.requestsTo('/sns/userinfo')).toHaveLength(0);
+        expect(outcome.kind === 'success' && outcome.user).toMatchObject({
+          openid: 'oAliceOpenid000000000000000x',
+          unionid: 'oUnionAlice00000000000000000x',
+        });
+      },
+    );
 
     it('reports an error from an async skipUserProfile', async () => {
-      const outcome = await login(strategyWith({ skipUserProfile: (_t: string, cb: (e: Error) => void) => cb(new Error('db down')) }));
+      const outcome = await login(
+        strategyWith({ skipUserProfile: (_t: string, cb: (e: Error) => void) => cb(new Error('db down')) }),
+      );
       expect(outcome.kind === 'error' && outcome.error.message).toBe('db down');
     });
 
@@ -162,7 +191,11 @@ describe('WeChatStrategy: the callback', () => {
       ['error=access_denied', { error: 'access_denied', state: 'mAnything' }],
     ])('(%s) fails with access_denied and never redirects to WeChat again', async (_name, query) => {
       const outcome = await authenticate(strategyWith(), fakeRequest({ query }));
-      expect(outcome).toEqual({ kind: 'fail', challenge: { message: 'access_denied', detail: expect.any(String) }, status: 403 });
+      expect(outcome).toEqual({
+        kind: 'fail',
+        challenge: { message: 'access_denied', detail: expect.any(String) },
+        status: 403,
+      });
       expect(api.requests).toHaveLength(0);
     });
   });
@@ -178,18 +211,24 @@ describe('WeChatStrategy: the callback', () => {
     });
 
     it('fails any other error parameter with invalid_request (WeChat sends none; never a 5xx)', async () => {
-      const outcome = await authenticate(strategyWith(), fakeRequest({ query: { error: 'server_error', error_description: 'boom' } }));
+      const outcome = await authenticate(
+        strategyWith(),
+        fakeRequest({ query: { error: 'server_error', error_description: 'boom' } }),
+      );
       expect(outcome).toMatchObject({ kind: 'fail', status: 400, challenge: { message: 'invalid_request' } });
     });
   });
 
   describe('code errors (the user should just log in again)', () => {
-    it.each([40029, 40163, 42003])('errcode %i under HTTP 200 is fail({ message: "invalid_code", errcode })', async (errcode) => {
-      api.route('/sns/oauth2/access_token', { body: fixture(`errcode-${errcode}.json`) });
-      const outcome = await login(strategyWith());
-      expect(outcome).toMatchObject({ kind: 'fail', status: 400, challenge: { message: 'invalid_code', errcode } });
-      expect(api.requestsTo('/sns/userinfo')).toHaveLength(0);
-    });
+    it.each([40029, 40163, 42003])(
+      'errcode %i under HTTP 200 is fail({ message: "invalid_code", errcode })',
+      async (errcode) => {
+        api.route('/sns/oauth2/access_token', { body: fixture(`errcode-${errcode}.json`) });
+        const outcome = await login(strategyWith());
+        expect(outcome).toMatchObject({ kind: 'fail', status: 400, challenge: { message: 'invalid_code', errcode } });
+        expect(api.requestsTo('/sns/userinfo')).toHaveLength(0);
+      },
+    );
   });
 
   describe('configuration errors (the operator must fix something)', () => {
@@ -204,7 +243,12 @@ describe('WeChatStrategy: the callback', () => {
       expect(outcome.kind).toBe('error');
       const error = (outcome as unknown as { error: WeChatAPIError }).error;
       expect(error).toBeInstanceOf(WeChatAPIError);
-      expect(error).toMatchObject({ errcode, endpoint: '/sns/oauth2/access_token', rid: '652d44d0-1d0af18b-5b069232', retryable: false });
+      expect(error).toMatchObject({
+        errcode,
+        endpoint: '/sns/oauth2/access_token',
+        rid: '652d44d0-1d0af18b-5b069232',
+        retryable: false,
+      });
       expect(error.message).toMatch(hint);
       expect(error.message).not.toContain(MP.appSecret);
     });
@@ -229,7 +273,10 @@ describe('WeChatStrategy: the callback', () => {
       api.route('/sns/userinfo', { body: fixture('errcode-40003.json') });
       const outcome = await login(strategyWith());
       expect(outcome.kind).toBe('error');
-      expect((outcome as unknown as { error: WeChatAPIError }).error).toMatchObject({ errcode: 40003, endpoint: '/sns/userinfo' });
+      expect((outcome as unknown as { error: WeChatAPIError }).error).toMatchObject({
+        errcode: 40003,
+        endpoint: '/sns/userinfo',
+      });
     });
 
     it('a userinfo body without an openid is an error', async () => {
@@ -243,10 +290,12 @@ describe('WeChatStrategy: the callback', () => {
   describe('snapshot-page users (is_snapshotuser: 1)', () => {
     beforeEach(() => {
       api.route('/sns/oauth2/access_token', { body: fixture('token-snapshot.json') });
-      api.route('/sns/userinfo', { body: '{"openid":"oSnapVirtual0000000000000000","nickname":"微信用户","sex":0,"headimgurl":""}' });
+      api.route('/sns/userinfo', {
+        body: '{"openid":"oSnapVirtual0000000000000000","nickname":"微信用户","sex":0,"headimgurl":""}',
+      });
     });
 
-    it("fail with snapshot_user by default, and verify is never called", async () => {
+    it('fail with snapshot_user by default, and verify is never called', async () => {
       const verify = jest.fn();
       const outcome = await login(strategyWith({}, verify));
       expect(outcome).toMatchObject({ kind: 'fail', challenge: { message: 'snapshot_user' }, status: 403 });
@@ -256,7 +305,10 @@ describe('WeChatStrategy: the callback', () => {
 
     it("reach verify flagged isSnapshotUser with snapshotUsers: 'allow'", async () => {
       const outcome = await login(strategyWith({ snapshotUsers: 'allow' }));
-      expect(outcome.kind === 'success' && outcome.user).toMatchObject({ isSnapshotUser: true, openid: 'oSnapVirtual0000000000000000' });
+      expect(outcome.kind === 'success' && outcome.user).toMatchObject({
+        isSnapshotUser: true,
+        openid: 'oSnapVirtual0000000000000000',
+      });
     });
   });
 
@@ -270,10 +322,13 @@ describe('WeChatStrategy: the callback', () => {
     it('4: (accessToken, refreshToken, profile, done)', async () => {
       const seen: unknown[] = [];
       const outcome = await login(
-        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url }, (accessToken, refreshToken, profile, done) => {
-          seen.push(accessToken, refreshToken, profile.openid);
-          done(null, { id: profile.id });
-        }),
+        new WeChatStrategy(
+          { ...MP, callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url },
+          (accessToken, refreshToken, profile, done) => {
+            seen.push(accessToken, refreshToken, profile.openid);
+            done(null, { id: profile.id });
+          },
+        ),
       );
       expect(seen).toEqual([token.access_token, token.refresh_token, token.openid]);
       expect(outcome.kind === 'success' && outcome.user).toEqual({ id: token.openid });
@@ -282,21 +337,32 @@ describe('WeChatStrategy: the callback', () => {
     it('5: (accessToken, refreshToken, params, profile, done) with the token response as params', async () => {
       let params: WeChatTokenResponse | undefined;
       await login(
-        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url }, (_a: string, _r: string, p: WeChatTokenResponse, profile: WeChatProfile, done: VerifyCallback) => {
-          params = p;
-          done(null, profile);
-        }),
+        new WeChatStrategy(
+          { ...MP, callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url },
+          (_a: string, _r: string, p: WeChatTokenResponse, profile: WeChatProfile, done: VerifyCallback) => {
+            params = p;
+            done(null, profile);
+          },
+        ),
       );
-      expect(params).toMatchObject({ openid: token.openid, unionid: token.unionid, scope: 'snsapi_userinfo', expires_in: 7200 });
+      expect(params).toMatchObject({
+        openid: token.openid,
+        unionid: token.unionid,
+        scope: 'snsapi_userinfo',
+        expires_in: 7200,
+      });
     });
 
     it('5 with passReqToCallback: (req, accessToken, refreshToken, profile, done)', async () => {
       let sawReq = false;
       await login(
-        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, passReqToCallback: true }, (req, _a, _r, profile, done) => {
-          sawReq = req.query.code === CODE;
-          done(null, profile);
-        }),
+        new WeChatStrategy(
+          { ...MP, callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, passReqToCallback: true },
+          (req, _a, _r, profile, done) => {
+            sawReq = req.query.code === CODE;
+            done(null, profile);
+          },
+        ),
       );
       expect(sawReq).toBe(true);
     });
@@ -304,16 +370,30 @@ describe('WeChatStrategy: the callback', () => {
     it('6: (req, accessToken, refreshToken, params, profile, done)', async () => {
       let got: unknown;
       await login(
-        new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, passReqToCallback: true }, (_req: unknown, _a: string, _r: string, params: WeChatTokenResponse, profile: WeChatProfile, done: VerifyCallback) => {
-          got = [params.openid, profile.openid];
-          done(null, profile);
-        }),
+        new WeChatStrategy(
+          { ...MP, callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, passReqToCallback: true },
+          (
+            _req: unknown,
+            _a: string,
+            _r: string,
+            params: WeChatTokenResponse,
+            profile: WeChatProfile,
+            done: VerifyCallback,
+          ) => {
+            got = [params.openid, profile.openid];
+            done(null, profile);
+          },
+        ),
       );
       expect(got).toEqual([token.openid, token.openid]);
     });
 
     it('a verify that answers false fails with its info', async () => {
-      const outcome = await login(strategyWith({}, (_a: string, _r: string, _p: WeChatProfile, done: VerifyCallback) => done(null, false, { message: 'not invited' })));
+      const outcome = await login(
+        strategyWith({}, (_a: string, _r: string, _p: WeChatProfile, done: VerifyCallback) =>
+          done(null, false, { message: 'not invited' }),
+        ),
+      );
       expect(outcome).toMatchObject({ kind: 'fail', challenge: { message: 'not invited' } });
     });
 
@@ -330,9 +410,17 @@ describe('WeChatStrategy: the callback', () => {
   describe('the default verify', () => {
     it('hands the profile to passport as the user', async () => {
       api.route('/sns/oauth2/access_token', { body: fixture('token-base.json') });
-      const strategy = new WeChatStrategy({ ...MP, callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, scope: 'snsapi_base' });
+      const strategy = new WeChatStrategy({
+        ...MP,
+        callbackURL: 'https://a.example.com/cb',
+        apiBaseURL: api.url,
+        scope: 'snsapi_base',
+      });
       const outcome = await login(strategy);
-      expect(outcome.kind === 'success' && outcome.user).toMatchObject({ provider: 'wechat', openid: 'oBaseOpenid0000000000000000x' });
+      expect(outcome.kind === 'success' && outcome.user).toMatchObject({
+        provider: 'wechat',
+        openid: 'oBaseOpenid0000000000000000x',
+      });
     });
   });
 
@@ -348,7 +436,10 @@ describe('WeChatStrategy: the callback', () => {
       const started = await startLogin(strategy, { headers: { 'user-agent': DESKTOP_UA } });
       // The callback may arrive on any browser UA: the state, not the UA, decides.
       const outcome = await authenticate(strategy, started.callback(CODE, { headers: { 'user-agent': WECHAT_UA } }));
-      expect(api.requestsTo('/sns/oauth2/access_token')[0].query).toMatchObject({ appid: WEB.appID, secret: WEB.appSecret });
+      expect(api.requestsTo('/sns/oauth2/access_token')[0].query).toMatchObject({
+        appid: WEB.appID,
+        secret: WEB.appSecret,
+      });
       expect(outcome.kind === 'success' && outcome.user).toMatchObject({ client: 'web', appID: WEB.appID });
     });
 
@@ -363,7 +454,10 @@ describe('WeChatStrategy: the callback', () => {
       const strategy = auto();
       const started = await startLogin(strategy, { headers: { 'user-agent': DESKTOP_UA } });
       const flipped = 'm' + started.state.slice(1);
-      const outcome = await authenticate(strategy, fakeRequest({ session: started.session, query: { code: CODE, state: flipped } }));
+      const outcome = await authenticate(
+        strategy,
+        fakeRequest({ session: started.session, query: { code: CODE, state: flipped } }),
+      );
       expect(outcome).toMatchObject({ kind: 'fail', challenge: { message: 'invalid_state' } });
       expect(api.requests).toHaveLength(0);
     });
@@ -384,13 +478,29 @@ describe('WeChatStrategy: the callback', () => {
       // flows overlap in both orders.
       api.route('/sns/oauth2/access_token', (req) => {
         const u = users[req.query.code];
-        return { body: JSON.stringify({ access_token: `AT-${u.openid}`, expires_in: 7200, refresh_token: `RT-${u.openid}`, openid: u.openid, scope: 'snsapi_userinfo' }), delayMs: u.openid === 'oAlice' ? 150 : 10 };
+        return {
+          body: JSON.stringify({
+            access_token: `AT-${u.openid}`,
+            expires_in: 7200,
+            refresh_token: `RT-${u.openid}`,
+            openid: u.openid,
+            scope: 'snsapi_userinfo',
+          }),
+          delayMs: u.openid === 'oAlice' ? 150 : 10,
+        };
       });
       api.route('/sns/userinfo', (req) => {
         const u = Object.values(users).find((x) => `AT-${x.openid}` === req.query.access_token)!;
-        return { body: JSON.stringify({ openid: req.query.openid, nickname: u.nickname }), delayMs: u.openid === 'oBob' ? 200 : 10 };
+        return {
+          body: JSON.stringify({ openid: req.query.openid, nickname: u.nickname }),
+          delayMs: u.openid === 'oBob' ? 200 : 10,
+        };
       });
-      const strategy = strategyWith({}, (accessToken: string, _r: string, profile: WeChatProfile, done: VerifyCallback) => done(null, { accessToken, openid: profile.openid, nickname: profile.displayName }));
+      const strategy = strategyWith(
+        {},
+        (accessToken: string, _r: string, profile: WeChatProfile, done: VerifyCallback) =>
+          done(null, { accessToken, openid: profile.openid, nickname: profile.displayName }),
+      );
       const alice = await startLogin(strategy);
       const bob = await startLogin(strategy);
       const [a, b] = await Promise.all([

@@ -1,8 +1,23 @@
-import { Strategy as WeChatStrategy, type VerifyCallback, type WeChatProfile, type WeChatStrategyOptions, type WeChatTokenResponse } from '../lib';
+import {
+  Strategy as WeChatStrategy,
+  type VerifyCallback,
+  type WeChatProfile,
+  type WeChatStrategyOptions,
+  type WeChatTokenResponse,
+} from '../lib';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { completeLogin } from './helpers/harness';
 
-const ENV_KEYS = ['WECHAT_APP_ID', 'WECHAT_APP_SECRET', 'WECHAT_CALLBACK_URL', 'WECHAT_WEB_APP_ID', 'WECHAT_WEB_APP_SECRET', 'WECHAT_API_BASE_URL', 'WECHAT_AUTHORIZATION_URL', 'WECHAT_QRCONNECT_URL'];
+const ENV_KEYS = [
+  'WECHAT_APP_ID',
+  'WECHAT_APP_SECRET',
+  'WECHAT_CALLBACK_URL',
+  'WECHAT_WEB_APP_ID',
+  'WECHAT_WEB_APP_SECRET',
+  'WECHAT_API_BASE_URL',
+  'WECHAT_AUTHORIZATION_URL',
+  'WECHAT_QRCONNECT_URL',
+];
 const saved: Record<string, string | undefined> = {};
 beforeEach(() => {
   for (const k of ENV_KEYS) {
@@ -37,12 +52,16 @@ describe('new WeChatStrategy()', () => {
     });
 
     it('throws a TypeError naming the option and the variable when credentials are missing', () => {
-      expect(() => new WeChatStrategy()).toThrow(new TypeError('WeChatStrategy requires options.appID (or the WECHAT_APP_ID environment variable)'));
+      expect(() => new WeChatStrategy()).toThrow(
+        new TypeError('WeChatStrategy requires options.appID (or the WECHAT_APP_ID environment variable)'),
+      );
     });
 
     it('names the secret when only the appid is set', () => {
       process.env.WECHAT_APP_ID = 'wxenv00000000000001';
-      expect(() => new WeChatStrategy()).toThrow(/options\.appSecret \(or the WECHAT_APP_SECRET environment variable\)/);
+      expect(() => new WeChatStrategy()).toThrow(
+        /options\.appSecret \(or the WECHAT_APP_SECRET environment variable\)/,
+      );
     });
 
     it('names web.appID / WECHAT_WEB_APP_ID for a website login without credentials', () => {
@@ -60,11 +79,15 @@ describe('new WeChatStrategy()', () => {
 
   describe('option checks', () => {
     it('rejects an unknown client', () => {
-      expect(() => new WeChatStrategy({ appID: 'a', appSecret: 's', client: 'app' as never })).toThrow(/client must be 'mp', 'web' or 'auto'/);
+      expect(() => new WeChatStrategy({ appID: 'a', appSecret: 's', client: 'app' as never })).toThrow(
+        /client must be 'mp', 'web' or 'auto'/,
+      );
     });
 
     it('rejects an unknown scope', () => {
-      expect(() => new WeChatStrategy({ appID: 'a', appSecret: 's', scope: 'snsapi_everything' as never })).toThrow(/unknown scope "snsapi_everything"/);
+      expect(() => new WeChatStrategy({ appID: 'a', appSecret: 's', scope: 'snsapi_everything' as never })).toThrow(
+        /unknown scope "snsapi_everything"/,
+      );
     });
 
     it('takes a custom name', () => {
@@ -72,7 +95,10 @@ describe('new WeChatStrategy()', () => {
     });
 
     it('points passport-oauth2-refresh at the refresh endpoint of the first API base', () => {
-      expect(new WeChatStrategy({ appID: 'a', appSecret: 's', apiBaseURL: ['http://127.0.0.1:1', 'http://127.0.0.1:2'] })._refreshURL).toBe('http://127.0.0.1:1/sns/oauth2/refresh_token');
+      expect(
+        new WeChatStrategy({ appID: 'a', appSecret: 's', apiBaseURL: ['http://127.0.0.1:1', 'http://127.0.0.1:2'] })
+          ._refreshURL,
+      ).toBe('http://127.0.0.1:1/sns/oauth2/refresh_token');
     });
   });
 });
@@ -95,7 +121,7 @@ describe('the constructor forms', () => {
   }
 
   describe('new WeChatStrategy(verify): a function alone, as the NestJS mixin makes of super()', () => {
-    it('reads the options from env, keeps the name wechat and runs verify, whose user is the login\'s', async () => {
+    it("reads the options from env, keeps the name wechat and runs verify, whose user is the login's", async () => {
       configureEnv();
       const seen: string[] = [];
       const strategy = new WeChatStrategy((_accessToken, _refreshToken, profile, done) => {
@@ -122,23 +148,33 @@ describe('the constructor forms', () => {
     it('runs a params-form verify given alone (the mixin with callbackArity) with the token response', async () => {
       configureEnv();
       let scope = '';
-      const strategy = new WeChatStrategy((_a: string, _r: string, params: WeChatTokenResponse, profile: WeChatProfile, done: VerifyCallback) => {
-        scope = params.scope;
-        done(null, { id: profile.id });
-      });
+      const strategy = new WeChatStrategy(
+        (_a: string, _r: string, params: WeChatTokenResponse, profile: WeChatProfile, done: VerifyCallback) => {
+          scope = params.scope;
+          done(null, { id: profile.id });
+        },
+      );
       const outcome = await completeLogin(strategy, 'CODE');
       expect(outcome.kind).toBe('success');
       expect(scope).toBe('snsapi_userinfo');
     });
 
     it('throws the credentials TypeError when env has none', () => {
-      expect(() => new WeChatStrategy((_a, _r, profile, done) => done(null, profile))).toThrow(/options\.appID \(or the WECHAT_APP_ID environment variable\)/);
+      expect(() => new WeChatStrategy((_a, _r, profile, done) => done(null, profile))).toThrow(
+        /options\.appID \(or the WECHAT_APP_ID environment variable\)/,
+      );
     });
   });
 
   describe('new WeChatStrategy(options) and new WeChatStrategy(options, verify)', () => {
     it('uses the options, and the default verify makes the profile the user', async () => {
-      const strategy = new WeChatStrategy({ appID: 'wxopt', appSecret: 's', callbackURL: 'https://a.example.com/cb', apiBaseURL: api.url, name: 'wechat-mp' });
+      const strategy = new WeChatStrategy({
+        appID: 'wxopt',
+        appSecret: 's',
+        callbackURL: 'https://a.example.com/cb',
+        apiBaseURL: api.url,
+        name: 'wechat-mp',
+      });
       expect(strategy.name).toBe('wechat-mp');
       const outcome = await completeLogin(strategy, 'CODE');
       expect(outcome).toMatchObject({ kind: 'success', user: { provider: 'wechat', appID: 'wxopt' } });
@@ -173,7 +209,10 @@ describe('the constructor forms', () => {
     it('a blank WECHAT_API_BASE_URL means the real WeChat bases', () => {
       configureEnv();
       process.env.WECHAT_API_BASE_URL = ' , ';
-      expect((new WeChatStrategy() as any).http.apiBaseURLs).toEqual(['https://api.weixin.qq.com', 'https://api2.weixin.qq.com']);
+      expect((new WeChatStrategy() as any).http.apiBaseURLs).toEqual([
+        'https://api.weixin.qq.com',
+        'https://api2.weixin.qq.com',
+      ]);
     });
   });
 
@@ -199,7 +238,11 @@ describe('the constructor forms', () => {
     const verify = (_a: string, _r: string, profile: WeChatProfile, done: VerifyCallback): void => done(null, profile);
 
     it('two functions: a TypeError saying which forms exist', () => {
-      expect(() => new (WeChatStrategy as any)(verify, verify)).toThrow(new TypeError('WeChatStrategy: pass (options, verify) or (verify) alone, not two functions; options is an object such as { appID, appSecret, callbackURL }'));
+      expect(() => new (WeChatStrategy as any)(verify, verify)).toThrow(
+        new TypeError(
+          'WeChatStrategy: pass (options, verify) or (verify) alone, not two functions; options is an object such as { appID, appSecret, callbackURL }',
+        ),
+      );
     });
 
     it('options that are not an object: a TypeError', () => {
@@ -207,7 +250,9 @@ describe('the constructor forms', () => {
     });
 
     it('a verify that is not a function: a TypeError', () => {
-      expect(() => new (WeChatStrategy as any)({ appID: 'a', appSecret: 's' }, 'verify')).toThrow(/verify must be a function, not string/);
+      expect(() => new (WeChatStrategy as any)({ appID: 'a', appSecret: 's' }, 'verify')).toThrow(
+        /verify must be a function, not string/,
+      );
     });
   });
 });

@@ -1,6 +1,13 @@
 import OAuth2Strategy from 'passport-oauth2';
 import axios from 'axios';
-import { Strategy as WeChatStrategy, WeChatAPIError, WeChatHttpClient, WeChatTransportError, type VerifyCallback, type WeChatProfile } from '../lib';
+import {
+  Strategy as WeChatStrategy,
+  WeChatAPIError,
+  WeChatHttpClient,
+  WeChatTransportError,
+  type VerifyCallback,
+  type WeChatProfile,
+} from '../lib';
 import { FakeWeChatAPI, fixture, type Reply } from './helpers/fake-wechat';
 import { completeLogin } from './helpers/harness';
 import { MP, CODE } from './fixtures/apps';

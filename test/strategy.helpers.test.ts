@@ -34,8 +34,13 @@ describe('WeChatStrategy helpers', () => {
     });
 
     it('rejects with the WeChatAPIError for an expired refresh token', async () => {
-      api.route('/sns/oauth2/refresh_token', { body: '{"errcode":42002,"errmsg":"refresh_token timeout, rid: 1-2-3"}' });
-      await expect(strategy.refreshAccessToken('RT-old')).rejects.toMatchObject({ errcode: 42002, endpoint: '/sns/oauth2/refresh_token' });
+      api.route('/sns/oauth2/refresh_token', {
+        body: '{"errcode":42002,"errmsg":"refresh_token timeout, rid: 1-2-3"}',
+      });
+      await expect(strategy.refreshAccessToken('RT-old')).rejects.toMatchObject({
+        errcode: 42002,
+        endpoint: '/sns/oauth2/refresh_token',
+      });
     });
 
     it('rejects with a configuration error for a client without credentials', async () => {
@@ -67,12 +72,20 @@ describe('WeChatStrategy helpers', () => {
       api.route('/sns/userinfo', { body: fixture('userinfo.json') });
       const profile = await strategy.getUserInfo('AT', 'oAliceOpenid000000000000000x', 'en');
       expect(api.requests[0].query).toEqual({ access_token: 'AT', openid: 'oAliceOpenid000000000000000x', lang: 'en' });
-      expect(profile).toMatchObject({ openid: 'oAliceOpenid000000000000000x', displayName: 'Alice 爱丽丝', appID: MP.appID, client: 'mp' });
+      expect(profile).toMatchObject({
+        openid: 'oAliceOpenid000000000000000x',
+        displayName: 'Alice 爱丽丝',
+        appID: MP.appID,
+        client: 'mp',
+      });
     });
 
     it('rejects with the WeChatAPIError for 48001', async () => {
       api.route('/sns/userinfo', { body: fixture('errcode-48001.json') });
-      await expect(strategy.getUserInfo('AT', 'o')).rejects.toMatchObject({ errcode: 48001, message: expect.stringMatching(/snsapi_base/) });
+      await expect(strategy.getUserInfo('AT', 'o')).rejects.toMatchObject({
+        errcode: 48001,
+        message: expect.stringMatching(/snsapi_base/),
+      });
     });
   });
 
@@ -85,7 +98,10 @@ describe('WeChatStrategy helpers', () => {
           expect(err).toBeNull();
           expect(accessToken).toMatch(/^83_NEWACCESSTOKEN/);
           expect(refreshToken).toMatch(/^83_REFRESHTOKEN/);
-          expect(api.requests[0]).toMatchObject({ path: '/sns/oauth2/refresh_token', query: { appid: MP.appID, refresh_token: 'RT-via-lib', grant_type: 'refresh_token' } });
+          expect(api.requests[0]).toMatchObject({
+            path: '/sns/oauth2/refresh_token',
+            query: { appid: MP.appID, refresh_token: 'RT-via-lib', grant_type: 'refresh_token' },
+          });
           done();
         } catch (e) {
           done(e);
@@ -107,7 +123,13 @@ describe('WeChatStrategy helpers', () => {
   describe('WeChatOAuth2 on its own (node-oauth signature)', () => {
     it('accepts the 2-argument getOAuthAccessToken form', (done) => {
       api.route('/sns/oauth2/access_token', { body: fixture('token-base.json') });
-      const oauth2 = new WeChatOAuth2(MP.appID, MP.appSecret, '', 'https://open.weixin.qq.com/connect/oauth2/authorize', `${api.url}/sns/oauth2/access_token`);
+      const oauth2 = new WeChatOAuth2(
+        MP.appID,
+        MP.appSecret,
+        '',
+        'https://open.weixin.qq.com/connect/oauth2/authorize',
+        `${api.url}/sns/oauth2/access_token`,
+      );
       oauth2.getOAuthAccessToken('CODE', (err, accessToken) => {
         expect(err).toBeNull();
         expect(accessToken).toMatch(/^83_ACCESSTOKENbase/);

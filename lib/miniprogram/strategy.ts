@@ -57,14 +57,28 @@ export class WeChatMiniProgramStrategy extends CodeLoginStrategy<WeChatMiniProgr
     const env = process.env;
     const appID = options.appID ?? env.WECHAT_MINIPROGRAM_APP_ID;
     const appSecret = options.appSecret ?? env.WECHAT_MINIPROGRAM_APP_SECRET;
-    if (!appID) throw new TypeError('WeChatMiniProgramStrategy requires options.appID (or the WECHAT_MINIPROGRAM_APP_ID environment variable)');
-    if (!appSecret) throw new TypeError('WeChatMiniProgramStrategy requires options.appSecret (or the WECHAT_MINIPROGRAM_APP_SECRET environment variable)');
+    if (!appID)
+      throw new TypeError(
+        'WeChatMiniProgramStrategy requires options.appID (or the WECHAT_MINIPROGRAM_APP_ID environment variable)',
+      );
+    if (!appSecret)
+      throw new TypeError(
+        'WeChatMiniProgramStrategy requires options.appSecret (or the WECHAT_MINIPROGRAM_APP_SECRET environment variable)',
+      );
     this.appID = appID;
     this.#appSecret = appSecret;
     const apiBaseURL = options.apiBaseURL ?? envList(env.WECHAT_API_BASE_URL);
     this.#http = new WeChatHttpClient({ apiBaseURL, timeout: options.timeout, httpClient: options.httpClient });
     this.#sessionKeys = options.sessionKeyStore ?? new MemorySessionKeyStore();
-    this.accessTokens = options.accessTokens ?? new WeChatAccessTokenManager({ appID, appSecret, apiBaseURL, timeout: options.timeout, httpClient: options.httpClient });
+    this.accessTokens =
+      options.accessTokens ??
+      new WeChatAccessTokenManager({
+        appID,
+        appSecret,
+        apiBaseURL,
+        timeout: options.timeout,
+        httpClient: options.httpClient,
+      });
     this.#verify = verify ?? defaultVerify;
     this.#passReqToCallback = (options as { passReqToCallback?: boolean }).passReqToCallback === true;
   }
@@ -100,12 +114,21 @@ export class WeChatMiniProgramStrategy extends CodeLoginStrategy<WeChatMiniProgr
   protected outcomeOfError(err: unknown): CallbackOutcome {
     if (err instanceof WeChatAPIError) {
       if (CODE_ERRCODES.has(err.errcode)) {
-        return { kind: 'fail', challenge: { message: 'invalid_code', errcode: err.errcode } satisfies WeChatMiniProgramFailureInfo, status: 400 };
+        return {
+          kind: 'fail',
+          challenge: { message: 'invalid_code', errcode: err.errcode } satisfies WeChatMiniProgramFailureInfo,
+          status: 400,
+        };
       }
       if (err.errcode === BLOCKED) {
-        return { kind: 'fail', challenge: { message: 'user_blocked', errcode: BLOCKED } satisfies WeChatMiniProgramFailureInfo, status: 403 };
+        return {
+          kind: 'fail',
+          challenge: { message: 'user_blocked', errcode: BLOCKED } satisfies WeChatMiniProgramFailureInfo,
+          status: 403,
+        };
       }
-      if (err.errcode === MINUTE_QUOTA) return { kind: 'error', error: new WeChatAPIError(err.errcode, err.errmsg, err.endpoint, { retryable: true }) };
+      if (err.errcode === MINUTE_QUOTA)
+        return { kind: 'error', error: new WeChatAPIError(err.errcode, err.errmsg, err.endpoint, { retryable: true }) };
     }
     return { kind: 'error', error: err instanceof Error ? err : new Error(String(err)) };
   }
@@ -134,7 +157,9 @@ export class WeChatMiniProgramStrategy extends CodeLoginStrategy<WeChatMiniProgr
    */
   async checkSessionKey(openid: string): Promise<boolean> {
     requireStrings('checkSessionKey', { openid });
-    const signature = createHmac('sha256', await this.#sessionKeyOf(openid)).update('').digest('hex');
+    const signature = createHmac('sha256', await this.#sessionKeyOf(openid))
+      .update('')
+      .digest('hex');
     try {
       await this.accessTokens.withAccessToken((token) =>
         this.#http.get(CHECK_SESSION_PATH, { access_token: token, signature, openid, sig_method: 'hmac_sha256' }),
@@ -142,7 +167,13 @@ export class WeChatMiniProgramStrategy extends CodeLoginStrategy<WeChatMiniProgr
       return true;
     } catch (err) {
       // 87009 is a dead or wrong key; WeChat documents no other answer for an expired one (§2.2).
-      if (err instanceof WeChatAPIError && err.endpoint === CHECK_SESSION_PATH && !err.retryable && !STALE_TOKEN_ERRCODES.has(err.errcode)) return false;
+      if (
+        err instanceof WeChatAPIError &&
+        err.endpoint === CHECK_SESSION_PATH &&
+        !err.retryable &&
+        !STALE_TOKEN_ERRCODES.has(err.errcode)
+      )
+        return false;
       throw err;
     }
   }
@@ -156,10 +187,20 @@ export class WeChatMiniProgramStrategy extends CodeLoginStrategy<WeChatMiniProgr
     requireStrings('getPhoneNumber', { phoneCode });
     let json: { phone_info?: Record<string, unknown> };
     try {
-      ({ json } = await this.accessTokens.withAccessToken((token) => this.#http.post<{ phone_info?: Record<string, unknown> }>(PHONE_PATH, { access_token: token }, { code: phoneCode })));
+      ({ json } = await this.accessTokens.withAccessToken((token) =>
+        this.#http.post<{ phone_info?: Record<string, unknown> }>(
+          PHONE_PATH,
+          { access_token: token },
+          { code: phoneCode },
+        ),
+      ));
     } catch (err) {
       if (err instanceof WeChatAPIError && err.errcode === 40029) {
-        throw new WeChatMiniProgramError('invalid_phone_code', 'getPhoneNumber: WeChat refused the phone code (unknown, older than 5 minutes, or already used); ask the user to tap the button again', err.errcode);
+        throw new WeChatMiniProgramError(
+          'invalid_phone_code',
+          'getPhoneNumber: WeChat refused the phone code (unknown, older than 5 minutes, or already used); ask the user to tap the button again',
+          err.errcode,
+        );
       }
       throw err;
     }
@@ -168,19 +209,28 @@ export class WeChatMiniProgramStrategy extends CodeLoginStrategy<WeChatMiniProgr
       throw new WeChatAPIError(-1, 'the answer has no phone_info', PHONE_PATH);
     }
     const countryCode = info.countryCode;
-    return { phoneNumber: info.phoneNumber, purePhoneNumber: info.purePhoneNumber, countryCode: typeof countryCode === 'number' || typeof countryCode === 'string' ? String(countryCode) : '' };
+    return {
+      phoneNumber: info.phoneNumber,
+      purePhoneNumber: info.purePhoneNumber,
+      countryCode: typeof countryCode === 'number' || typeof countryCode === 'string' ? String(countryCode) : '',
+    };
   }
 
   async #sessionKeyOf(openid: string): Promise<string> {
     const key = await this.#sessionKeys.get(this.appID, openid);
-    if (!key) throw new WeChatMiniProgramError('no_session_key', 'No session_key is stored for this user: log in through the Mini Program (wx.login) first');
+    if (!key)
+      throw new WeChatMiniProgramError(
+        'no_session_key',
+        'No session_key is stored for this user: log in through the Mini Program (wx.login) first',
+      );
     return key;
   }
 }
 
 function requireStrings(helper: string, args: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(args)) {
-    if (typeof value !== 'string' || value === '') throw new WeChatMiniProgramError('invalid_request', `${helper}: ${name} must be a non-empty string`);
+    if (typeof value !== 'string' || value === '')
+      throw new WeChatMiniProgramError('invalid_request', `${helper}: ${name} must be a non-empty string`);
   }
 }
 
@@ -188,13 +238,19 @@ function defaultVerify(profile: WeChatMiniProgramProfile, done: VerifyCallback):
   done(null, profile as unknown as Express.User);
 }
 
-function constructorArguments(first: unknown, second: unknown): { options: WeChatMiniProgramStrategyOptionsBase; verify?: AnyVerify } {
+function constructorArguments(
+  first: unknown,
+  second: unknown,
+): { options: WeChatMiniProgramStrategyOptionsBase; verify?: AnyVerify } {
   if (typeof first === 'function') {
-    if (second !== undefined) throw new TypeError('WeChatMiniProgramStrategy: pass (options, verify) or (verify) alone');
+    if (second !== undefined)
+      throw new TypeError('WeChatMiniProgramStrategy: pass (options, verify) or (verify) alone');
     return { options: {}, verify: first as AnyVerify };
   }
   if (first !== undefined && first !== null && typeof first !== 'object') {
-    throw new TypeError(`WeChatMiniProgramStrategy: options must be an object such as { appID, appSecret }, not ${typeof first}`);
+    throw new TypeError(
+      `WeChatMiniProgramStrategy: options must be an object such as { appID, appSecret }, not ${typeof first}`,
+    );
   }
   if (second !== undefined && second !== null && typeof second !== 'function') {
     throw new TypeError(`WeChatMiniProgramStrategy: verify must be a function, not ${typeof second}`);
@@ -205,6 +261,9 @@ function constructorArguments(first: unknown, second: unknown): { options: WeCha
 
 /** `WECHAT_API_BASE_URL`: one base, or a comma-separated failover list. */
 export function envList(value: string | undefined): string[] | undefined {
-  const list = (value ?? '').split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+  const list = (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
   return list.length > 0 ? list : undefined;
 }

@@ -26,7 +26,11 @@ export interface WeChatMiniProgramProfile {
 }
 
 export type MiniProgramVerifyFunction = (profile: WeChatMiniProgramProfile, done: VerifyCallback) => void;
-export type MiniProgramVerifyFunctionWithRequest = (req: Request, profile: WeChatMiniProgramProfile, done: VerifyCallback) => void;
+export type MiniProgramVerifyFunctionWithRequest = (
+  req: Request,
+  profile: WeChatMiniProgramProfile,
+  done: VerifyCallback,
+) => void;
 
 export interface WeChatMiniProgramStrategyOptionsBase {
   /** Env `WECHAT_MINIPROGRAM_APP_ID` when absent. */

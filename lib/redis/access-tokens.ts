@@ -60,7 +60,12 @@ export class RedisAccessTokenStore implements AccessTokenStore {
           const current = await this.get(appID);
           if (current && current.expiresAt > Date.now()) return current;
           const token = await fetch();
-          await this.redis.set(`access-token:${appID}`, JSON.stringify(token), Math.max(1, token.expiresAt - Date.now()), false);
+          await this.redis.set(
+            `access-token:${appID}`,
+            JSON.stringify(token),
+            Math.max(1, token.expiresAt - Date.now()),
+            false,
+          );
           return token;
         } finally {
           await this.redis.run(['EVAL', RELEASE, '1', this.redis.prefix + lock, owner]).catch(() => undefined);
@@ -74,7 +79,11 @@ export class RedisAccessTokenStore implements AccessTokenStore {
         if ((await this.redis.get(lock)) === undefined) break;
       }
       if (Date.now() >= deadline) {
-        throw new WeChatStoreError('redis', 'timeout', `Waited ${this.waitMs} ms for another instance to fetch the access token of ${appID}.`);
+        throw new WeChatStoreError(
+          'redis',
+          'timeout',
+          `Waited ${this.waitMs} ms for another instance to fetch the access token of ${appID}.`,
+        );
       }
     }
   }

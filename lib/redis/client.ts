@@ -57,7 +57,13 @@ export class RedisCommands {
   run(args: string[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new WeChatStoreError('redis', 'timeout', `Redis did not answer ${args[0]} within ${this.timeout} ms; no login was granted. Check that Redis is up and reachable.`));
+        reject(
+          new WeChatStoreError(
+            'redis',
+            'timeout',
+            `Redis did not answer ${args[0]} within ${this.timeout} ms; no login was granted. Check that Redis is up and reachable.`,
+          ),
+        );
       }, this.timeout);
       let sent: Promise<unknown>;
       try {
@@ -73,7 +79,9 @@ export class RedisCommands {
         (err: unknown) => {
           clearTimeout(timer);
           const detail = err instanceof Error ? err.message : String(err);
-          reject(new WeChatStoreError('redis', 'unavailable', `Redis ${args[0]} failed (${detail}); no login was granted.`));
+          reject(
+            new WeChatStoreError('redis', 'unavailable', `Redis ${args[0]} failed (${detail}); no login was granted.`),
+          );
         },
       );
     });

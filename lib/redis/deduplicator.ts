@@ -73,19 +73,29 @@ export class RedisDeduplicator implements CallbackDeduplicator {
     for (;;) {
       const value = await this.redis.get(redisKey);
       if (value === undefined) {
-        throw new WeChatStoreError('redis', 'no_outcome', 'A duplicate callback found no outcome of its first request in Redis (it expired or its instance stopped); please log in again.');
+        throw new WeChatStoreError(
+          'redis',
+          'no_outcome',
+          'A duplicate callback found no outcome of its first request in Redis (it expired or its instance stopped); please log in again.',
+        );
       }
       if (value !== PENDING) return this.decode(value);
       if (Date.now() >= deadline) {
-        throw new WeChatStoreError('redis', 'timeout', `A duplicate callback waited ${this.waitMs} ms for its first request to finish on another instance; please log in again.`);
+        throw new WeChatStoreError(
+          'redis',
+          'timeout',
+          `A duplicate callback waited ${this.waitMs} ms for its first request to finish on another instance; please log in again.`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, this.pollMs));
     }
   }
 
   private encode(outcome: CallbackOutcome): string {
-    if (outcome.kind === 'success') return 's:' + this.sealer.seal(JSON.stringify({ info: outcome.info ?? null, login: outcome.login ?? null }));
-    if (outcome.kind === 'fail') return 'f:' + JSON.stringify({ challenge: outcome.challenge ?? null, status: outcome.status ?? null });
+    if (outcome.kind === 'success')
+      return 's:' + this.sealer.seal(JSON.stringify({ info: outcome.info ?? null, login: outcome.login ?? null }));
+    if (outcome.kind === 'fail')
+      return 'f:' + JSON.stringify({ challenge: outcome.challenge ?? null, status: outcome.status ?? null });
     return 'e:' + JSON.stringify(describeError(outcome.error));
   }
 
@@ -94,7 +104,11 @@ export class RedisDeduplicator implements CallbackDeduplicator {
     if (value.startsWith('s:')) {
       const opened = this.sealer.open(body);
       if (opened === undefined) {
-        throw new WeChatStoreError('redis', 'no_outcome', 'A duplicate callback could not open its first request\'s outcome: RedisDeduplicator secrets differ between instances.');
+        throw new WeChatStoreError(
+          'redis',
+          'no_outcome',
+          "A duplicate callback could not open its first request's outcome: RedisDeduplicator secrets differ between instances.",
+        );
       }
       const { info, login } = JSON.parse(opened) as { info: unknown; login: unknown };
       return { kind: 'success', info: info ?? undefined, login: login ?? undefined };
@@ -121,16 +135,31 @@ interface ErrorRecord {
 /** Errors carry no secret (errors.ts): their public fields cross over as they are. */
 function describeError(err: Error): ErrorRecord {
   const record: ErrorRecord = { name: err.name, message: err.message };
-  if (err instanceof WeChatAPIError) Object.assign(record, { errcode: err.errcode, errmsg: err.errmsg, retryable: err.retryable, endpoint: err.endpoint });
-  if (err instanceof WeChatTransportError) Object.assign(record, { endpoint: err.endpoint, host: err.host, kind: err.kind });
+  if (err instanceof WeChatAPIError)
+    Object.assign(record, {
+      errcode: err.errcode,
+      errmsg: err.errmsg,
+      retryable: err.retryable,
+      endpoint: err.endpoint,
+    });
+  if (err instanceof WeChatTransportError)
+    Object.assign(record, { endpoint: err.endpoint, host: err.host, kind: err.kind });
   return record;
 }
 
 function rebuildError(record: ErrorRecord): Error {
-  if (record.errcode !== undefined && record.endpoint !== undefined) return new WeChatAPIError(record.errcode, record.errmsg ?? '', record.endpoint, { retryable: record.retryable === true });
+  if (record.errcode !== undefined && record.endpoint !== undefined)
+    return new WeChatAPIError(record.errcode, record.errmsg ?? '', record.endpoint, {
+      retryable: record.retryable === true,
+    });
   if (record.kind !== undefined && record.endpoint !== undefined && record.host !== undefined) {
     const prefix = `WeChat API ${record.endpoint} on ${record.host} failed (${record.kind}): `;
-    return new WeChatTransportError(record.endpoint, record.host, record.kind, record.message.startsWith(prefix) ? record.message.slice(prefix.length) : record.message);
+    return new WeChatTransportError(
+      record.endpoint,
+      record.host,
+      record.kind,
+      record.message.startsWith(prefix) ? record.message.slice(prefix.length) : record.message,
+    );
   }
   const err = new Error(record.message);
   err.name = record.name;

@@ -1,7 +1,14 @@
 import type { Request } from 'express';
 import { WeChatConfigError } from '../errors.js';
 import type { StateStore, WeChatClient } from '../types.js';
-import { invalidState, MAX_STATE_LENGTH, type StateMeta, type StoreCallback, type VerifyStateCallback, type WeChatStateStore } from './types.js';
+import {
+  invalidState,
+  MAX_STATE_LENGTH,
+  type StateMeta,
+  type StoreCallback,
+  type VerifyStateCallback,
+  type WeChatStateStore,
+} from './types.js';
 
 const TAG: Readonly<Record<WeChatClient, string>> = { mp: 'm', web: 'w' };
 
@@ -12,7 +19,8 @@ export function clientOfState(state: string): WeChatClient | undefined {
   return undefined;
 }
 
-type AnyStore = StateStore | WeChatStateStore | { store: (...args: never[]) => void; verify: (...args: never[]) => void };
+type AnyStore =
+  StateStore | WeChatStateStore | { store: (...args: never[]) => void; verify: (...args: never[]) => void };
 type Loose = (...args: unknown[]) => void;
 
 /**
@@ -40,7 +48,11 @@ export class ClientTaggedStore implements WeChatStateStore {
       if (err) return callback(err);
       const inner = state === undefined || state === null ? '' : String(state);
       if (!/^[A-Za-z0-9]*$/.test(inner) || inner.length + 1 > MAX_STATE_LENGTH) {
-        return callback(new WeChatConfigError(`The state store made a state WeChat would reject: it must be at most ${MAX_STATE_LENGTH - 1} characters of [A-Za-z0-9].`));
+        return callback(
+          new WeChatConfigError(
+            `The state store made a state WeChat would reject: it must be at most ${MAX_STATE_LENGTH - 1} characters of [A-Za-z0-9].`,
+          ),
+        );
       }
       callback(null, tag + inner);
     };

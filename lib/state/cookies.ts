@@ -28,7 +28,10 @@ interface NodeResponse {
   headersSent?: boolean;
 }
 
-type SessionLike = { get?: (key: string) => unknown; set?: (key: string, value: unknown) => void } & Record<string, unknown>;
+type SessionLike = { get?: (key: string) => unknown; set?: (key: string, value: unknown) => void } & Record<
+  string,
+  unknown
+>;
 
 /** Session key under which a cookie lives where no response can carry it (Fastify). */
 const SESSION_PREFIX = 'wechat:cookie:';
@@ -92,7 +95,15 @@ export function setCookie(req: Request, name: string, value: string, maxAgeSecon
   const jar = cookieJarOf(req);
   if (jar) {
     // Koa: `signed: false`, or Koa would add a .sig cookie whenever app.keys is set.
-    jar.set(name, value, { path: '/', maxAge: maxAgeSeconds * 1000, httpOnly: true, sameSite: 'lax', secure, signed: false, overwrite: true });
+    jar.set(name, value, {
+      path: '/',
+      maxAge: maxAgeSeconds * 1000,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      signed: false,
+      overwrite: true,
+    });
     return true;
   }
   const header = `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
@@ -133,7 +144,9 @@ export function sessionAdvice(req: Request): string {
 
 function cookieJarOf(req: Request): CookieJar | undefined {
   const cookies = (req as { cookies?: unknown }).cookies as Partial<CookieJar> | undefined;
-  return cookies && typeof cookies.get === 'function' && typeof cookies.set === 'function' ? (cookies as CookieJar) : undefined;
+  return cookies && typeof cookies.get === 'function' && typeof cookies.set === 'function'
+    ? (cookies as CookieJar)
+    : undefined;
 }
 
 function isSecure(req: Request): boolean {
@@ -166,6 +179,10 @@ function writeSessionCookie(req: Request, name: string, value: string, maxAgeSec
 function readSessionCookie(req: Request, name: string): string | undefined {
   const session = sessionOf(req);
   if (!session) return undefined;
-  const stored = (typeof session.get === 'function' ? session.get(SESSION_PREFIX + name) : session[SESSION_PREFIX + name]) as Partial<SessionCookie> | undefined;
-  return stored && typeof stored.value === 'string' && typeof stored.expires === 'number' && stored.expires > Date.now() ? stored.value : undefined;
+  const stored = (
+    typeof session.get === 'function' ? session.get(SESSION_PREFIX + name) : session[SESSION_PREFIX + name]
+  ) as Partial<SessionCookie> | undefined;
+  return stored && typeof stored.value === 'string' && typeof stored.expires === 'number' && stored.expires > Date.now()
+    ? stored.value
+    : undefined;
 }

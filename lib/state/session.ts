@@ -2,7 +2,13 @@ import type { Request } from 'express';
 import { sessionAdvice } from './cookies.js';
 import { randomAlphanumeric } from './random.js';
 import { MemorySeenStore, type SeenStore } from './seen.js';
-import { invalidState, type StateMeta, type StoreCallback, type VerifyStateCallback, type WeChatStateStore } from './types.js';
+import {
+  invalidState,
+  type StateMeta,
+  type StoreCallback,
+  type VerifyStateCallback,
+  type WeChatStateStore,
+} from './types.js';
 
 export interface SessionStateStoreOptions {
   /** Session key, default `wechat:oauth2`. */
@@ -77,7 +83,13 @@ export class SessionStateStore implements WeChatStateStore {
     const index = pending.findIndex((p) => p.handle === providedState);
     const login = pending[index];
     if (!login) {
-      return callback(null, false, invalidState('Unable to verify authorization request state: no login with this state was started in this session.'));
+      return callback(
+        null,
+        false,
+        invalidState(
+          'Unable to verify authorization request state: no login with this state was started in this session.',
+        ),
+      );
     }
     // One-time, atomically: a request's session is its own copy, so the
     // claim, not the removal from that copy, decides who redeems the code. A
@@ -91,8 +103,10 @@ export class SessionStateStore implements WeChatStateStore {
       // delete would keep the list); every session store drops an undefined value when it serializes.
       if (pending.length === 0) session[this.key] = undefined;
       else session[this.key] = pending;
-      if (login.expires < Date.now()) return callback(null, false, invalidState('The login took too long: its state expired. Please start again.'));
-      if (login.appID !== meta.clientID) return callback(null, false, invalidState('The state was issued for another WeChat app.'));
+      if (login.expires < Date.now())
+        return callback(null, false, invalidState('The login took too long: its state expired. Please start again.'));
+      if (login.appID !== meta.clientID)
+        return callback(null, false, invalidState('The state was issued for another WeChat app.'));
       callback(null, true, login.appState);
     };
     let claim: Promise<boolean> | boolean;
@@ -115,7 +129,13 @@ function pendingLogins(session: SessionBag, key: string): PendingLogin[] {
 
 function isPendingLogin(value: unknown): value is PendingLogin {
   const p = value as Partial<PendingLogin> | null;
-  return typeof p === 'object' && p !== null && typeof p.handle === 'string' && typeof p.appID === 'string' && typeof p.expires === 'number';
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.handle === 'string' &&
+    typeof p.appID === 'string' &&
+    typeof p.expires === 'number'
+  );
 }
 
 function sessionOf(req: Request): SessionBag | undefined {
@@ -124,5 +144,7 @@ function sessionOf(req: Request): SessionBag | undefined {
 }
 
 function missingSession(req: Request): Error {
-  return new Error(`WeChatStrategy requires session support when using state: ${sessionAdvice(req)}. (Or pass a SignedStateStore as \`store\`.)`);
+  return new Error(
+    `WeChatStrategy requires session support when using state: ${sessionAdvice(req)}. (Or pass a SignedStateStore as \`store\`.)`,
+  );
 }

@@ -4,7 +4,13 @@ import { WeChatConfigError } from '../errors.js';
 import { cookieAdvice, readCookie, setCookie } from './cookies.js';
 import { randomAlphanumeric } from './random.js';
 import { MemorySeenStore, type SeenStore } from './seen.js';
-import { invalidState, type StateMeta, type StoreCallback, type VerifyStateCallback, type WeChatStateStore } from './types.js';
+import {
+  invalidState,
+  type StateMeta,
+  type StoreCallback,
+  type VerifyStateCallback,
+  type WeChatStateStore,
+} from './types.js';
 
 export interface SignedStateStoreOptions {
   /** HMAC key: at least 32 characters of randomness, the same on every instance. */
@@ -47,8 +53,14 @@ export class SignedStateStore implements WeChatStateStore {
   readonly cookieName: string;
 
   constructor(options: SignedStateStoreOptions) {
-    if (!options || (typeof options.secret !== 'string' && !Buffer.isBuffer(options.secret)) || options.secret.length < 16) {
-      throw new TypeError('SignedStateStore requires options.secret: a random string of at least 16 (better 32) characters, the same on every instance');
+    if (
+      !options ||
+      (typeof options.secret !== 'string' && !Buffer.isBuffer(options.secret)) ||
+      options.secret.length < 16
+    ) {
+      throw new TypeError(
+        'SignedStateStore requires options.secret: a random string of at least 16 (better 32) characters, the same on every instance',
+      );
     }
     this.#secret = Buffer.from(options.secret);
     this.maxAge = options.maxAge ?? 10 * 60 * 1000;
@@ -64,10 +76,16 @@ export class SignedStateStore implements WeChatStateStore {
       const existing = readCookie(req, this.cookieName);
       nonce = existing && /^[A-Za-z0-9]{32}$/.test(existing) ? existing : randomAlphanumeric(NONCE_LENGTH);
       if (!setCookie(req, this.cookieName, nonce, Math.ceil(this.maxAge / 1000))) {
-        return callback(new WeChatConfigError(`SignedStateStore could not set its browser-binding cookie: ${cookieAdvice(req)}. (bindToBrowser: false also avoids it, but cannot stop login CSRF.)`));
+        return callback(
+          new WeChatConfigError(
+            `SignedStateStore could not set its browser-binding cookie: ${cookieAdvice(req)}. (bindToBrowser: false also avoids it, but cannot stop login CSRF.)`,
+          ),
+        );
       }
     }
-    const expiry = Math.floor((Date.now() + this.maxAge) / 1000).toString(36).padStart(EXPIRY_LENGTH, '0');
+    const expiry = Math.floor((Date.now() + this.maxAge) / 1000)
+      .toString(36)
+      .padStart(EXPIRY_LENGTH, '0');
     const id = randomAlphanumeric(ID_LENGTH);
     callback(null, expiry + id + this.mac(expiry, id, meta.clientID, nonce));
   }
@@ -81,13 +99,26 @@ export class SignedStateStore implements WeChatStateStore {
     const mac = providedState.slice(EXPIRY_LENGTH + ID_LENGTH);
     const nonce = this.bindToBrowser ? (readCookie(req, this.cookieName) ?? '') : '';
     if (this.bindToBrowser && !nonce) {
-      return callback(null, false, invalidState('This login was started in another browser, or the browser dropped its login cookie.'));
+      return callback(
+        null,
+        false,
+        invalidState('This login was started in another browser, or the browser dropped its login cookie.'),
+      );
     }
     if (!safeEqual(mac, this.mac(expiry, id, meta.clientID, nonce))) {
-      return callback(null, false, invalidState(this.bindToBrowser ? 'The state does not verify: it was tampered with, signed with another secret, or started in another browser.' : 'The state does not verify: it was tampered with or signed with another secret.'));
+      return callback(
+        null,
+        false,
+        invalidState(
+          this.bindToBrowser
+            ? 'The state does not verify: it was tampered with, signed with another secret, or started in another browser.'
+            : 'The state does not verify: it was tampered with or signed with another secret.',
+        ),
+      );
     }
     const expiresAt = parseInt(expiry, 36) * 1000;
-    if (expiresAt < Date.now()) return callback(null, false, invalidState('The login took too long: its state expired. Please start again.'));
+    if (expiresAt < Date.now())
+      return callback(null, false, invalidState('The login took too long: its state expired. Please start again.'));
     Promise.resolve(this.seen.add(id, expiresAt - Date.now() + 1000)).then(
       (fresh) => (fresh ? callback(null, true) : callback(null, false, invalidState('This state was already used.'))),
       (err: Error) => callback(err, false),
@@ -102,7 +133,10 @@ export class SignedStateStore implements WeChatStateStore {
 
   private mac(expiry: string, id: string, appID: string, nonce: string): string {
     const nonceHash = nonce ? hashNonce(nonce) : '-';
-    return createHmac('sha256', this.#secret).update(`wechat-state.v1|${expiry}|${id}|${appID}|${nonceHash}`).digest('hex').slice(0, MAC_LENGTH);
+    return createHmac('sha256', this.#secret)
+      .update(`wechat-state.v1|${expiry}|${id}|${appID}|${nonceHash}`)
+      .digest('hex')
+      .slice(0, MAC_LENGTH);
   }
 }
 

@@ -170,7 +170,10 @@ function jscode2session(ctx: EmulatorContext, q: URLSearchParams): string {
   const redeemed = redeemCode(ctx, q, 'js_code', refuse);
   if ('error' in redeemed) return redeemed.error;
   const { rec } = redeemed;
-  const body: Record<string, string> = { session_key: ctx.miniProgram.sessionKey(rec.openid, false), openid: rec.openid };
+  const body: Record<string, string> = {
+    session_key: ctx.miniProgram.sessionKey(rec.openid, false),
+    openid: rec.openid,
+  };
   if (rec.app.boundToOpenPlatform) body.unionid = rec.unionid;
   return wechatJson(body);
 }

@@ -60,7 +60,8 @@ export function resolveApps(options: MockWeChatOptions): AppRecords {
     app: resolveApp('app', options.apps?.app, ttl?.app ?? 600),
   };
   const ids = new Set(Object.values(apps).map((a) => a.appID));
-  if (ids.size !== Object.keys(apps).length) throw new Error('createMockWeChat: apps.mp, apps.web, apps.miniprogram and apps.app need different appIDs');
+  if (ids.size !== Object.keys(apps).length)
+    throw new Error('createMockWeChat: apps.mp, apps.web, apps.miniprogram and apps.app need different appIDs');
   return apps;
 }
 
@@ -75,7 +76,8 @@ export function resolveUsers(options: MockWeChatOptions): MockUser[] {
   }));
   const seen = new Set<string>();
   for (const u of users) {
-    if (!KEY_RE.test(u.key)) throw new Error(`createMockWeChat: user key ${JSON.stringify(u.key)} must match ${KEY_RE}`);
+    if (!KEY_RE.test(u.key))
+      throw new Error(`createMockWeChat: user key ${JSON.stringify(u.key)} must match ${KEY_RE}`);
     if (seen.has(u.key)) throw new Error(`createMockWeChat: duplicate user key ${u.key}`);
     seen.add(u.key);
   }
@@ -90,6 +92,7 @@ export function openidFor(appID: string, userKey: string): string {
 
 /** A stable mainland mobile number (`13` + 9 digits) derived from the user key. */
 function derivedPhoneNumber(userKey: string): string {
-  const digits = BigInt('0x' + createHash('sha256').update(`phone:${userKey}`).digest('hex').slice(0, 15)) % 1_000_000_000n;
+  const digits =
+    BigInt('0x' + createHash('sha256').update(`phone:${userKey}`).digest('hex').slice(0, 15)) % 1_000_000_000n;
   return '13' + digits.toString().padStart(9, '0');
 }

@@ -25,7 +25,12 @@ const SCOPES: Readonly<Record<AppRecord['client'], readonly string[]>> = {
 };
 
 /** Pending consent lifetime: the website QR code expires after 5 minutes (§1.4); the in-WeChat sheet is given 10. */
-const PENDING_TTL_MS: Readonly<Record<AppRecord['client'], number>> = { mp: 10 * 60_000, web: 5 * 60_000, miniprogram: 0, app: 0 };
+const PENDING_TTL_MS: Readonly<Record<AppRecord['client'], number>> = {
+  mp: 10 * 60_000,
+  web: 5 * 60_000,
+  miniprogram: 0,
+  app: 0,
+};
 
 /** State rule of Official Account authorization: `[a-zA-Z0-9]`, at most 128 bytes (§1.2). */
 const MP_STATE_RE = /^[A-Za-z0-9]{0,128}$/;
@@ -34,14 +39,42 @@ const ERR = {
   noAppid: { code: 10012, zh: 'appid不能为空', en: 'appid must not be empty' },
   noRedirect: { code: 10011, zh: 'redirect_uri不能为空', en: 'redirect_uri must not be empty' },
   noScope: { code: 10010, zh: 'scope不能为空', en: 'scope must not be empty' },
-  badScope: { code: 10005, zh: '此公众号并没有这些scope的权限', en: 'This account does not have permission for this scope' },
-  openPlatformAppid: { code: 10016, zh: '不支持微信开放平台的Appid，请使用公众号Appid', en: 'Open Platform appids are not supported here; use an Official Account appid' },
-  badDomain: { code: 10003, zh: 'redirect_uri域名与后台配置不一致', en: 'redirect_uri domain does not match the configured domain' },
-  scopePage: { code: null, zh: 'Scope 参数错误或没有 Scope 权限', en: 'Invalid scope parameter or no permission for this scope' },
-  unknownAppid: { code: 40013, zh: '该链接无法访问（appid 参数错误）', en: 'This link cannot be accessed (invalid appid)' },
-  badResponseType: { code: null, zh: '该链接无法访问（response_type 参数错误）', en: 'This link cannot be accessed (response_type must be code)' },
+  badScope: {
+    code: 10005,
+    zh: '此公众号并没有这些scope的权限',
+    en: 'This account does not have permission for this scope',
+  },
+  openPlatformAppid: {
+    code: 10016,
+    zh: '不支持微信开放平台的Appid，请使用公众号Appid',
+    en: 'Open Platform appids are not supported here; use an Official Account appid',
+  },
+  badDomain: {
+    code: 10003,
+    zh: 'redirect_uri域名与后台配置不一致',
+    en: 'redirect_uri domain does not match the configured domain',
+  },
+  scopePage: {
+    code: null,
+    zh: 'Scope 参数错误或没有 Scope 权限',
+    en: 'Invalid scope parameter or no permission for this scope',
+  },
+  unknownAppid: {
+    code: 40013,
+    zh: '该链接无法访问（appid 参数错误）',
+    en: 'This link cannot be accessed (invalid appid)',
+  },
+  badResponseType: {
+    code: null,
+    zh: '该链接无法访问（response_type 参数错误）',
+    en: 'This link cannot be accessed (response_type must be code)',
+  },
   longState: { code: null, zh: 'state参数过长', en: 'state parameter is too long' },
-  expired: { code: null, zh: '二维码已失效，请返回重新发起授权', en: 'This authorization request has expired; start again' },
+  expired: {
+    code: null,
+    zh: '二维码已失效，请返回重新发起授权',
+    en: 'This authorization request has expired; start again',
+  },
   unknownUser: { code: null, zh: '未知的测试用户', en: 'Unknown test user' },
   badDecision: { code: null, zh: '无效的操作', en: 'decision must be allow or deny' },
 } satisfies Record<string, ErrorPageInput>;
@@ -75,7 +108,11 @@ export function appendToRedirect(uri: string, pairs: ReadonlyArray<readonly [str
  * Validates an authorize request in roughly the order WeChat reports problems. Returns the error to
  * show, or the validated request.
  */
-function validate(ctx: EmulatorContext, endpoint: AuthorizeEndpoint, q: URLSearchParams): ErrorPageInput | Omit<PendingAuth, 'expiresAt'> {
+function validate(
+  ctx: EmulatorContext,
+  endpoint: AuthorizeEndpoint,
+  q: URLSearchParams,
+): ErrorPageInput | Omit<PendingAuth, 'expiresAt'> {
   // wxLogin.js builds its iframe URL with its own parameter order and without response_type (§1.4).
   const jssdk = endpoint === 'qrconnect' && q.get('login_type') === 'jssdk';
   const appid = q.get('appid');
@@ -136,7 +173,12 @@ function deny(ctx: EmulatorContext, res: ServerResponse, auth: Omit<PendingAuth,
   else redirect(res, appendToRedirect(auth.redirectURI, statePairs(auth.state)));
 }
 
-export async function handleAuthorize(ctx: EmulatorContext, endpoint: AuthorizeEndpoint, q: URLSearchParams, res: ServerResponse): Promise<void> {
+export async function handleAuthorize(
+  ctx: EmulatorContext,
+  endpoint: AuthorizeEndpoint,
+  q: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
   const v = validate(ctx, endpoint, q);
   if ('zh' in v) return showError(res, v);
   const auto = ctx.autoConsent;
@@ -149,7 +191,11 @@ export async function handleAuthorize(ctx: EmulatorContext, endpoint: AuthorizeE
   const uuid = randomUuid();
   ctx.pending.set(uuid, { ...v, expiresAt: Date.now() + PENDING_TTL_MS[v.app.client] });
   if (endpoint === 'oauth2') {
-    return sendHtml(res, 200, consentPage({ appID: v.app.appID, scope: v.scope, uuid, users: ctx.users, defaultUserKey: ctx.defaultUser.key }));
+    return sendHtml(
+      res,
+      200,
+      consentPage({ appID: v.app.appID, scope: v.scope, uuid, users: ctx.users, defaultUserKey: ctx.defaultUser.key }),
+    );
   }
   // Like WeChat, the QR code encodes the /connect/confirm URL the phone would open (§1.4).
   const confirmURL = `${ctx.url}/connect/confirm?uuid=${uuid}`;
@@ -160,14 +206,29 @@ export async function handleAuthorize(ctx: EmulatorContext, endpoint: AuthorizeE
  * `/connect/confirm`: GET with only `uuid` shows the consent sheet (what scanning the QR code opens);
  * POST (the consent form) or GET with `decision` completes the authorization.
  */
-export async function handleConfirm(ctx: EmulatorContext, req: IncomingMessage, q: URLSearchParams, res: ServerResponse): Promise<void> {
+export async function handleConfirm(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  q: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
   const params = req.method === 'POST' ? await readForm(req) : q;
   const uuid = params.get('uuid') ?? '';
   const pending = ctx.pending.get(uuid);
   if (!pending || pending.expiresAt <= Date.now()) return showError(res, ERR.expired);
   const decision = params.get('decision');
   if (decision === null) {
-    return sendHtml(res, 200, consentPage({ appID: pending.app.appID, scope: pending.scope, uuid, users: ctx.users, defaultUserKey: ctx.defaultUser.key }));
+    return sendHtml(
+      res,
+      200,
+      consentPage({
+        appID: pending.app.appID,
+        scope: pending.scope,
+        uuid,
+        users: ctx.users,
+        defaultUserKey: ctx.defaultUser.key,
+      }),
+    );
   }
   if (decision !== 'allow' && decision !== 'deny') return showError(res, ERR.badDecision, 400);
   const userKey = params.get('user');

@@ -67,7 +67,10 @@ async function runMint(argv: readonly string[], io: CliIo): Promise<CliResult> {
   try {
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i] as string;
-      const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+      const [name, inline] =
+        arg.startsWith('--') && arg.includes('=')
+          ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+          : [arg, undefined];
       const value = (): string => {
         const v = inline ?? argv[++i];
         if (v === undefined || v === '') throw new Error(`${name} needs a value`);
@@ -80,8 +83,13 @@ async function runMint(argv: readonly string[], io: CliIo): Promise<CliResult> {
     }
     const [kind, user] = positional;
     const route = kind === undefined ? undefined : MINT_ROUTES[kind];
-    if (!route || !user || positional.length > 2) throw new Error(`usage: wechat-mock mint ${Object.keys(MINT_ROUTES).join('|')} USER [--data JSON] [--url URL]`);
-    const res = await fetch(`${url}/__mock/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, ...(data === undefined ? {} : { data }) }) });
+    if (!route || !user || positional.length > 2)
+      throw new Error(`usage: wechat-mock mint ${Object.keys(MINT_ROUTES).join('|')} USER [--data JSON] [--url URL]`);
+    const res = await fetch(`${url}/__mock/${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user, ...(data === undefined ? {} : { data }) }),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`the emulator answered ${res.status}: ${text}`);
     io.out(text);
@@ -111,7 +119,8 @@ function parseFault(raw: string): { path: string; kind: FaultKind; count: number
   const m = /^(\/[^:]*):([^:]+)(?::(\d+))?$/.exec(raw);
   const rawKind = m?.[2] ?? '';
   const kind: unknown = isFaultKind(rawKind) || !/^-?\d+$/.test(rawKind) ? rawKind : Number(rawKind);
-  if (!m || !isFaultKind(kind)) throw new Error(`invalid fault: ${raw} (expected PATH:KIND[:COUNT], e.g. /sns/jscode2session:45011)`);
+  if (!m || !isFaultKind(kind))
+    throw new Error(`invalid fault: ${raw} (expected PATH:KIND[:COUNT], e.g. /sns/jscode2session:45011)`);
   return { path: m[1] as string, kind, count: m[3] === undefined ? 1 : Number(m[3]) };
 }
 
@@ -135,7 +144,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     } else if (name === '--host') args.host = value();
     else if (name === '--auto-consent') {
       const [user, decision = 'allow'] = value().split(':');
-      if (decision !== 'allow' && decision !== 'deny') throw new Error(`invalid --auto-consent decision: ${decision} (allow or deny)`);
+      if (decision !== 'allow' && decision !== 'deny')
+        throw new Error(`invalid --auto-consent decision: ${decision} (allow or deny)`);
       args.autoConsent = { user: user as string, decision };
     } else if (name === '--fault') (args.faults ??= []).push(parseFault(value()));
     else if (name === '--block') (args.blocked ??= []).push(value());
@@ -161,13 +171,20 @@ function banner(mock: MockWeChat): string[] {
     `  app (mobile, SendAuth) appID ${mock.apps.app.appID}  appSecret ${mock.apps.app.appSecret}`,
     '',
     '  Test users:',
-    ...mock.users.map((u) => `    ${u.key.padEnd(10)} ${u.nickname}${u.snapshot ? '  (snapshot user)' : ''}  mp openid ${mock.openidOf('mp', u.key)}`),
+    ...mock.users.map(
+      (u) =>
+        `    ${u.key.padEnd(10)} ${u.nickname}${u.snapshot ? '  (snapshot user)' : ''}  mp openid ${mock.openidOf('mp', u.key)}`,
+    ),
     '',
     'Press Ctrl+C to stop.',
   ];
 }
 
-export async function runCli(argv: readonly string[], io: CliIo = stdio, signals: SignalSource = process): Promise<CliResult> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = stdio,
+  signals: SignalSource = process,
+): Promise<CliResult> {
   if (argv[0] === 'mint') return runMint(argv.slice(1), io);
   let args: CliArgs;
   try {

@@ -39,8 +39,15 @@ const GET_ROUTES: ReadonlyMap<string, Action> = new Map<string, Action>([
   [
     '/__mock/apps',
     (ctx) => ({
-      apps: Object.fromEntries(Object.entries(ctx.apps).map(([client, a]) => [client, { appID: a.appID, appSecret: a.appSecret }])),
-      users: ctx.users.map((u) => ({ key: u.key, nickname: u.nickname, snapshot: u.snapshot, miniprogramOpenid: openidFor(ctx.apps.miniprogram.appID, u.key) })),
+      apps: Object.fromEntries(
+        Object.entries(ctx.apps).map(([client, a]) => [client, { appID: a.appID, appSecret: a.appSecret }]),
+      ),
+      users: ctx.users.map((u) => ({
+        key: u.key,
+        nickname: u.nickname,
+        snapshot: u.snapshot,
+        miniprogramOpenid: openidFor(ctx.apps.miniprogram.appID, u.key),
+      })),
     }),
   ],
 ]);
@@ -55,7 +62,8 @@ const POST_ROUTES: ReadonlyMap<string, Action> = new Map<string, Action>([
       // Named kinds win, so `kind=502` is the HTTP 502 fault rather than errcode 502.
       const kind: unknown = isFaultKind(rawKind) || !/^-?\d+$/.test(rawKind) ? rawKind : Number(rawKind);
       const path = p.path;
-      if (typeof path !== 'string' || path === '' || !isFaultKind(kind)) throw new BadRequest('need path and a valid kind');
+      if (typeof path !== 'string' || path === '' || !isFaultKind(kind))
+        throw new BadRequest('need path and a valid kind');
       ctx.faults.set(path, kind, Number(p.count ?? '1'));
       return ok;
     },
@@ -64,7 +72,7 @@ const POST_ROUTES: ReadonlyMap<string, Action> = new Map<string, Action>([
     '/__mock/auto-consent',
     (ctx, p) => {
       // No user clears it: the consent page is shown again.
-      if (p.user === undefined || p.user === '' || p.user === null) return (ctx.autoConsent = null), ok;
+      if (p.user === undefined || p.user === '' || p.user === null) return ((ctx.autoConsent = null), ok);
       const user = requireUser(ctx, text(p, 'user'), 'auto-consent');
       const decision = p.decision ?? 'allow';
       if (decision !== 'allow' && decision !== 'deny') throw new BadRequest('decision must be allow or deny');
@@ -74,13 +82,23 @@ const POST_ROUTES: ReadonlyMap<string, Action> = new Map<string, Action>([
   ],
   ['/__mock/miniprogram/login', (ctx, p) => ({ code: mintJsCode(ctx, text(p, 'user')) })],
   // What SendAuth.Resp carries on success (miniprogram-protocol.md §6.1).
-  ['/__mock/app/login', (ctx, p) => ({ errCode: 0, code: mintAppCode(ctx, text(p, 'user')), state: typeof p.state === 'string' ? p.state : '', lang: 'zh_CN', country: 'CN' })],
+  [
+    '/__mock/app/login',
+    (ctx, p) => ({
+      errCode: 0,
+      code: mintAppCode(ctx, text(p, 'user')),
+      state: typeof p.state === 'string' ? p.state : '',
+      lang: 'zh_CN',
+      country: 'CN',
+    }),
+  ],
   ['/__mock/miniprogram/phone-code', (ctx, p) => ({ code: mintPhoneCode(ctx, text(p, 'user')) })],
   [
     '/__mock/miniprogram/encrypted-data',
     (ctx, p) => {
       const data = p.data ?? {};
-      if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new BadRequest('data must be a JSON object');
+      if (data === null || typeof data !== 'object' || Array.isArray(data))
+        throw new BadRequest('data must be a JSON object');
       return encryptOpenData(ctx, text(p, 'user'), data as Record<string, unknown>);
     },
   ],
@@ -103,11 +121,18 @@ async function paramsOf(req: IncomingMessage, q: URLSearchParams): Promise<Param
   const body = (await readText(req, 64 * 1024)).trim();
   if (body === '') return params;
   const parsed: unknown = JSON.parse(body);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequest('the body must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new BadRequest('the body must be a JSON object');
   return { ...params, ...(parsed as Params) };
 }
 
-export async function handleControl(ctx: EmulatorContext, path: string, req: IncomingMessage, q: URLSearchParams, res: ServerResponse): Promise<void> {
+export async function handleControl(
+  ctx: EmulatorContext,
+  path: string,
+  req: IncomingMessage,
+  q: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
   const isGet = req.method === 'GET' || req.method === 'HEAD';
   const get = GET_ROUTES.get(path);
   const post = POST_ROUTES.get(path);

@@ -39,7 +39,12 @@ function isGet(req: IncomingMessage): boolean {
   return req.method === 'GET' || req.method === 'HEAD';
 }
 
-async function route(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+async function route(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  signal: AbortSignal,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const path = effectivePath(req, url.pathname);
   const q = url.searchParams;
@@ -54,7 +59,8 @@ async function route(ctx: EmulatorContext, req: IncomingMessage, res: ServerResp
 
   const fault = ctx.faults.take(path);
   if (fault === 'slow') await delay(ctx.settings.slowMs, undefined, { signal });
-  else if (fault !== undefined) return applyFault(fault, req, res, api?.contentType ?? serverApi?.contentType ?? 'text/plain');
+  else if (fault !== undefined)
+    return applyFault(fault, req, res, api?.contentType ?? serverApi?.contentType ?? 'text/plain');
 
   if (api) {
     if (!isGet(req)) return methodNotAllowed(res, 'GET');
@@ -63,7 +69,12 @@ async function route(ctx: EmulatorContext, req: IncomingMessage, res: ServerResp
   if (serverApi) {
     // Method errors are WeChat's own (43002 on HTTP 200), so every method reaches the handler.
     const body = serverApi.readsBody && req.method === 'POST' ? await readText(req) : '';
-    return send(res, 200, serverApi.contentType, serverApi.handle(ctx, { method: req.method ?? 'GET', query: q, body }));
+    return send(
+      res,
+      200,
+      serverApi.contentType,
+      serverApi.handle(ctx, { method: req.method ?? 'GET', query: q, body }),
+    );
   }
   if (path === AUTHORIZE_PATH || path === QRCONNECT_PATH) {
     if (!isGet(req)) return methodNotAllowed(res, 'GET');
@@ -131,7 +142,9 @@ export async function createMockWeChat(options: MockWeChatOptions = {}): Promise
       else send(res, 500, 'text/plain; charset=utf-8', '500 emulator error');
     });
   };
-  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : createHttpServer(onRequest);
+  const server: Server = options.tls
+    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest)
+    : createHttpServer(onRequest);
   server.on('connection', (socket: Socket) => {
     ctx.stats.connections++;
     sockets.add(socket);
@@ -165,14 +178,18 @@ export async function createMockWeChat(options: MockWeChatOptions = {}): Promise
     users: Object.freeze(users.map((u) => Object.freeze({ ...u }))),
     openidOf(client: MockClient, userKey: string): string {
       const app = apps[client];
-      if (!app) throw new TypeError(`openidOf: unknown client ${JSON.stringify(client)} (expected 'mp', 'web', 'miniprogram' or 'app')`);
+      if (!app)
+        throw new TypeError(
+          `openidOf: unknown client ${JSON.stringify(client)} (expected 'mp', 'web', 'miniprogram' or 'app')`,
+        );
       if (!ctx.usersByKey.has(userKey)) throw new TypeError(`openidOf: unknown user ${JSON.stringify(userKey)}`);
       return openidFor(app.appID, userKey);
     },
     setAutoConsent(v): void {
       if (v !== null) {
         if (!ctx.usersByKey.has(v.user)) throw new TypeError(`setAutoConsent: unknown user ${JSON.stringify(v.user)}`);
-        if (v.decision !== 'allow' && v.decision !== 'deny') throw new TypeError('setAutoConsent: decision must be allow or deny');
+        if (v.decision !== 'allow' && v.decision !== 'deny')
+          throw new TypeError('setAutoConsent: decision must be allow or deny');
       }
       ctx.autoConsent = v === null ? null : { user: v.user, decision: v.decision };
     },

@@ -55,7 +55,12 @@ const TRUNCATED_JSON = '{"access_token":"83_trunc';
  * Answers `req` according to a non-`slow` fault. `contentType` is the endpoint's normal content type,
  * used for errcode faults so they are indistinguishable from real errors.
  */
-export function applyFault(kind: Exclude<FaultKind, 'slow'>, req: IncomingMessage, res: ServerResponse, contentType: string): void {
+export function applyFault(
+  kind: Exclude<FaultKind, 'slow'>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  contentType: string,
+): void {
   switch (kind) {
     case 'timeout':
       // Accept and never answer; the emulator's close() destroys the socket.

@@ -107,18 +107,31 @@ export function mintAppCode(ctx: EmulatorContext, userKey: string): string {
 export function mintPhoneCode(ctx: EmulatorContext, userKey: string): string {
   const user = requireUser(ctx, userKey, 'phoneCode');
   const code = randomBytes(32).toString('hex');
-  ctx.miniProgram.phoneCodes.set(code, { app: ctx.apps.miniprogram, user, used: false, expiresAt: Date.now() + PHONE_CODE_TTL_MS });
+  ctx.miniProgram.phoneCodes.set(code, {
+    app: ctx.apps.miniprogram,
+    user,
+    used: false,
+    expiresAt: Date.now() + PHONE_CODE_TTL_MS,
+  });
   return code;
 }
 
 /** AES-128-CBC / PKCS#7 under the user's current session_key, watermark last (§3.1, §3.2). */
-export function encryptOpenData(ctx: EmulatorContext, userKey: string, data: Record<string, unknown>): { encryptedData: string; iv: string } {
+export function encryptOpenData(
+  ctx: EmulatorContext,
+  userKey: string,
+  data: Record<string, unknown>,
+): { encryptedData: string; iv: string } {
   const user = requireUser(ctx, userKey, 'encryptedDataFor');
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new TypeError('encryptedDataFor: data must be an object');
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new TypeError('encryptedDataFor: data must be an object');
   const app = ctx.apps.miniprogram;
   const sessionKey = ctx.miniProgram.sessionKey(openidFor(app.appID, user.key), false);
   const { watermark, ...fields } = data;
-  const plain = JSON.stringify({ ...fields, watermark: watermark ?? { timestamp: Math.floor(Date.now() / 1000), appid: app.appID } });
+  const plain = JSON.stringify({
+    ...fields,
+    watermark: watermark ?? { timestamp: Math.floor(Date.now() / 1000), appid: app.appID },
+  });
   const iv = randomBytes(16);
   const cipher = createCipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), iv);
   const encrypted = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);

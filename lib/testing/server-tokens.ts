@@ -96,7 +96,10 @@ export function stableToken(ctx: EmulatorContext, method: string, body: string):
   let json: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(body);
-    json = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    json =
+      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : {};
   } catch {
     // A form body reads as "appid missing" (§5, 41002).
     return errorBody(41002);
@@ -114,7 +117,13 @@ export function stableToken(ctx: EmulatorContext, method: string, body: string):
     if (!state || !live || now - state.lastForceAt >= FORCE_SPACING_MS) {
       if (state) tokens.tokens.delete(state.token);
       const fresh = tokens.issue(app, now);
-      tokens.stable.set(app.appID, { token: fresh.token, expiresAt: fresh.expiresAt, lastForceAt: now, forcesToday: forces + 1, dayStart: state?.dayStart ?? now });
+      tokens.stable.set(app.appID, {
+        token: fresh.token,
+        expiresAt: fresh.expiresAt,
+        lastForceAt: now,
+        forcesToday: forces + 1,
+        dayStart: state?.dayStart ?? now,
+      });
       return tokenBody(fresh.token, fresh.expiresAt, now);
     }
   }
@@ -123,7 +132,13 @@ export function stableToken(ctx: EmulatorContext, method: string, body: string):
     return tokenBody(live.token, live.expiresAt, now);
   }
   const fresh = tokens.issue(app, now);
-  tokens.stable.set(app.appID, { token: fresh.token, expiresAt: fresh.expiresAt, lastForceAt: state?.lastForceAt ?? 0, forcesToday: state?.forcesToday ?? 0, dayStart: state?.dayStart ?? now });
+  tokens.stable.set(app.appID, {
+    token: fresh.token,
+    expiresAt: fresh.expiresAt,
+    lastForceAt: state?.lastForceAt ?? 0,
+    forcesToday: state?.forcesToday ?? 0,
+    dayStart: state?.dayStart ?? now,
+  });
   return tokenBody(fresh.token, fresh.expiresAt, now);
 }
 

@@ -59,13 +59,21 @@ function phoneNumber(ctx: EmulatorContext, { method, query, body }: ServerApiReq
   return wechatJson({
     errcode: 0,
     errmsg: 'ok',
-    phone_info: { phoneNumber: phone, purePhoneNumber: phone, countryCode: '86', watermark: { timestamp: Math.floor(now / 1000), appid: app.appID } },
+    phone_info: {
+      phoneNumber: phone,
+      purePhoneNumber: phone,
+      countryCode: '86',
+      watermark: { timestamp: Math.floor(now / 1000), appid: app.appID },
+    },
   });
 }
 
 export const SERVER_API_ROUTES: ReadonlyMap<string, ServerApiRoute> = new Map<string, ServerApiRoute>([
   ['/cgi-bin/token', { contentType: CGI_JSON, readsBody: false, handle: (ctx, r) => cgiToken(ctx, r.query) }],
-  ['/cgi-bin/stable_token', { contentType: CGI_JSON, readsBody: true, handle: (ctx, r) => stableToken(ctx, r.method, r.body) }],
+  [
+    '/cgi-bin/stable_token',
+    { contentType: CGI_JSON, readsBody: true, handle: (ctx, r) => stableToken(ctx, r.method, r.body) },
+  ],
   ['/wxa/checksession', { contentType: CGI_JSON, readsBody: false, handle: checkSession }],
   ['/wxa/business/getuserphonenumber', { contentType: CGI_JSON, readsBody: true, handle: phoneNumber }],
 ]);

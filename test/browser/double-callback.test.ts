@@ -23,15 +23,29 @@ import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes
 import { startApp, WECHAT_UA, type Harness } from '../example-app/helpers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const hasBrowser = existsSync(CHROMIUM);
 const hasRedis = Boolean(REDIS_BIN);
 const requireBrowser = process.env.REQUIRE_BROWSER === '1';
 const requireRedis = process.env.REQUIRE_REDIS === '1';
 const STATE_SECRET = 'browser-double-callback-state-secret-0123456789';
 
-if (!hasBrowser && !requireBrowser) console.warn(`SKIPPED: browser double-callback test — ${CHROMIUM} is missing. Set REQUIRE_BROWSER=1 to make this a failure.`);
-if (!hasRedis && !requireRedis) console.warn('SKIPPED: the two-instance browser double-callback tests — redis-server is missing. Set REQUIRE_REDIS=1 to make this a failure.');
+if (!hasBrowser && !requireBrowser)
+  console.warn(
+    `SKIPPED: browser double-callback test — ${CHROMIUM} is missing. Set REQUIRE_BROWSER=1 to make this a failure.`,
+  );
+if (!hasRedis && !requireRedis)
+  console.warn(
+    'SKIPPED: the two-instance browser double-callback tests — redis-server is missing. Set REQUIRE_REDIS=1 to make this a failure.',
+  );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -95,7 +109,9 @@ const SETUPS: Array<[string, (env: Record<string, string>) => Promise<Setup>, bo
 describe('the double callback in a real browser (Chromium)', () => {
   if (!hasBrowser && requireBrowser) {
     it('needs Chromium (REQUIRE_BROWSER=1)', () => {
-      throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
+      throw new Error(
+        `REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`,
+      );
     });
   }
   const maybe = hasBrowser ? describe : describe.skip;

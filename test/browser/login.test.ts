@@ -21,19 +21,31 @@ interface ImageLike {
 
 /** Debian's Chromium; CHROMIUM_PATH overrides it (e.g. to check the skip rule). */
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const OUTPUT_DIR = resolve(__dirname, '../../test-output');
 const hasBrowser = existsSync(CHROMIUM);
 const requireBrowser = process.env.REQUIRE_BROWSER === '1';
 
 if (!hasBrowser && !requireBrowser) {
-  console.warn(`SKIPPED: browser test — ${CHROMIUM} is missing (apt-get install chromium). Set REQUIRE_BROWSER=1 to make this a failure.`);
+  console.warn(
+    `SKIPPED: browser test — ${CHROMIUM} is missing (apt-get install chromium). Set REQUIRE_BROWSER=1 to make this a failure.`,
+  );
 }
 
 describe('example app in a real browser', () => {
   if (!hasBrowser && requireBrowser) {
     it('needs Chromium (REQUIRE_BROWSER=1)', () => {
-      throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
+      throw new Error(
+        `REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`,
+      );
     });
   }
   const maybe = hasBrowser ? describe : describe.skip;
@@ -47,7 +59,12 @@ describe('example app in a real browser', () => {
     async function open(userAgent: string): Promise<Page> {
       const dir = mkdtempSync(join(tmpdir(), 'example-chromium-'));
       dirs.push(dir);
-      const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: ARGS, userAgent });
+      const context = await chromium.launchPersistentContext(dir, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ARGS,
+        userAgent,
+      });
       contexts.push(context);
       const page = context.pages()[0] ?? (await context.newPage());
       page.setDefaultTimeout(20_000);
@@ -60,7 +77,9 @@ describe('example app in a real browser', () => {
     async function avatarLoaded(page: Page): Promise<boolean> {
       // Wait for the image to finish decoding (a rejection means it failed, which the check below reports).
       await page.locator('#avatar').evaluate((img) => (img as unknown as ImageLike).decode().catch(() => undefined));
-      return page.locator('#avatar').evaluate((img) => (img as unknown as ImageLike).complete && (img as unknown as ImageLike).naturalWidth > 0);
+      return page
+        .locator('#avatar')
+        .evaluate((img) => (img as unknown as ImageLike).complete && (img as unknown as ImageLike).naturalWidth > 0);
     }
 
     beforeAll(async () => {

@@ -1,5 +1,12 @@
 /** `loadConfig`: environment → configuration, as pure unit tests. */
-import { CALLBACK_PATH, ConfigError, DEFAULT_PORT, loadConfig, MOCK_DEFAULT_APPS, type Env } from '../../example-app/config';
+import {
+  CALLBACK_PATH,
+  ConfigError,
+  DEFAULT_PORT,
+  loadConfig,
+  MOCK_DEFAULT_APPS,
+  type Env,
+} from '../../example-app/config';
 
 const fixedSecret = () => 'generated-dev-secret';
 const load = (env: Env) => loadConfig(env, { randomSecret: fixedSecret });
@@ -86,7 +93,9 @@ describe('example app: loadConfig', () => {
 
     it('rejects a WECHAT_MOCK_URL that is not an http(s) URL', () => {
       expect(() => load({ WECHAT_MOCK_URL: 'localhost:3900' })).toThrow(ConfigError);
-      expect(() => load({ WECHAT_MOCK_URL: 'ftp://127.0.0.1' })).toThrow('WECHAT_MOCK_URL must be an absolute http(s) URL');
+      expect(() => load({ WECHAT_MOCK_URL: 'ftp://127.0.0.1' })).toThrow(
+        'WECHAT_MOCK_URL must be an absolute http(s) URL',
+      );
     });
   });
 
@@ -109,15 +118,23 @@ describe('example app: loadConfig', () => {
     });
 
     it('works with only one of the two apps, warning which login is disabled', () => {
-      const onlyWeb = load({ WECHAT_WEB_APP_ID: 'wxweb', WECHAT_WEB_APP_SECRET: 's', WECHAT_CALLBACK_URL: REAL.WECHAT_CALLBACK_URL });
+      const onlyWeb = load({
+        WECHAT_WEB_APP_ID: 'wxweb',
+        WECHAT_WEB_APP_SECRET: 's',
+        WECHAT_CALLBACK_URL: REAL.WECHAT_CALLBACK_URL,
+      });
       expect(onlyWeb.mode).toBe('real');
       expect(onlyWeb.wechat.mp).toBeUndefined();
       expect(onlyWeb.warnings.some((w) => w.startsWith('WECHAT_APP_ID is not set'))).toBe(true);
     });
 
     it('requires the secret with the id (and says which variable, never a value)', () => {
-      expect(() => load({ ...REAL, WECHAT_APP_SECRET: undefined })).toThrow('WECHAT_APP_ID is set but WECHAT_APP_SECRET is not');
-      expect(() => load({ ...REAL, WECHAT_WEB_APP_ID: '' })).toThrow('WECHAT_WEB_APP_SECRET is set but WECHAT_WEB_APP_ID is not');
+      expect(() => load({ ...REAL, WECHAT_APP_SECRET: undefined })).toThrow(
+        'WECHAT_APP_ID is set but WECHAT_APP_SECRET is not',
+      );
+      expect(() => load({ ...REAL, WECHAT_WEB_APP_ID: '' })).toThrow(
+        'WECHAT_WEB_APP_SECRET is set but WECHAT_WEB_APP_ID is not',
+      );
       try {
         load({ ...REAL, WECHAT_WEB_APP_ID: '' });
       } catch (err) {
@@ -142,7 +159,14 @@ describe('example app: loadConfig', () => {
     });
 
     it('never puts a secret value in a warning', () => {
-      const c = load({ WECHAT_APP_ID: 'wxmp', WECHAT_APP_SECRET: 'mp-zz-secret', WECHAT_CALLBACK_URL: 'https://e.com/cb', SESSION_SECRET: 'tiny-zz-secret', STATE_STORE: 'signed', WECHAT_MOCK_URL: 'http://x' });
+      const c = load({
+        WECHAT_APP_ID: 'wxmp',
+        WECHAT_APP_SECRET: 'mp-zz-secret',
+        WECHAT_CALLBACK_URL: 'https://e.com/cb',
+        SESSION_SECRET: 'tiny-zz-secret',
+        STATE_STORE: 'signed',
+        WECHAT_MOCK_URL: 'http://x',
+      });
       expect(c.warnings.length).toBeGreaterThanOrEqual(3);
       for (const w of c.warnings) for (const s of ['tiny-zz-secret', 'mp-zz-secret']) expect(w).not.toContain(s);
     });
@@ -168,8 +192,13 @@ describe('example app: loadConfig', () => {
     });
 
     it('selects the signed state store with STATE_SECRET, else SESSION_SECRET', () => {
-      expect(load({ STATE_STORE: 'signed', STATE_SECRET: 'state-secret', SESSION_SECRET: 's'.repeat(32) }).stateStore).toEqual({ kind: 'signed', secret: 'state-secret' });
-      expect(load({ STATE_STORE: 'signed', SESSION_SECRET: 's'.repeat(32) }).stateStore).toEqual({ kind: 'signed', secret: 's'.repeat(32) });
+      expect(
+        load({ STATE_STORE: 'signed', STATE_SECRET: 'state-secret', SESSION_SECRET: 's'.repeat(32) }).stateStore,
+      ).toEqual({ kind: 'signed', secret: 'state-secret' });
+      expect(load({ STATE_STORE: 'signed', SESSION_SECRET: 's'.repeat(32) }).stateStore).toEqual({
+        kind: 'signed',
+        secret: 's'.repeat(32),
+      });
       const generated = load({ STATE_STORE: 'SIGNED' });
       expect(generated.stateStore).toEqual({ kind: 'signed', secret: 'generated-dev-secret' });
       expect(generated.warnings.some((w) => w.startsWith('STATE_STORE=signed without STATE_SECRET'))).toBe(true);

@@ -23,7 +23,12 @@ function secrets(): string[] {
 }
 
 /** Follows `location` (a redirect to the failure page) and checks the page's status and texts. */
-async function expectFailurePage(browser: TestBrowser, location: string | undefined, status: number, ...texts: string[]): Promise<void> {
+async function expectFailurePage(
+  browser: TestBrowser,
+  location: string | undefined,
+  status: number,
+  ...texts: string[]
+): Promise<void> {
   const page = await browser.get(location as string);
   expect(page.status).toBe(status);
   for (const text of texts) expect(page.text).toContain(text);
@@ -38,7 +43,14 @@ describe('example app: failures', () => {
       expect(steps.callback.status).toBe(302);
       expect(steps.callback.location).toBe('/failure?reason=access_denied');
 
-      await expectFailurePage(browser, steps.callback.location, 403, 'data-reason="access_denied"', '你拒绝了授权', 'You declined');
+      await expectFailurePage(
+        browser,
+        steps.callback.location,
+        403,
+        'data-reason="access_denied"',
+        '你拒绝了授权',
+        'You declined',
+      );
       expect((await browser.get('/profile')).status).toBe(302);
     });
   });
@@ -75,7 +87,13 @@ describe('example app: failures', () => {
       const browser = new TestBrowser(h, WECHAT_UA);
       const steps = await login(h, browser, { client: 'mp', user: 'snapshot' });
       expect(steps.callback.location).toBe('/failure?reason=snapshot_user');
-      await expectFailurePage(browser, steps.callback.location, 403, 'WeChat showed a preview (snapshot) page', '使用完整服务');
+      await expectFailurePage(
+        browser,
+        steps.callback.location,
+        403,
+        'WeChat showed a preview (snapshot) page',
+        '使用完整服务',
+      );
       expect((await browser.get('/profile')).status).toBe(302);
     });
   });

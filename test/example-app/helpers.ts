@@ -122,7 +122,13 @@ export class TestBrowser {
     this.h.bodies.push(text);
     const hdrs: Record<string, string> = {};
     res.headers.forEach((v, k) => (hdrs[k] = v));
-    return { status: res.status, location: res.headers.get('location') ?? undefined, text, headers: hdrs, setCookies: [] };
+    return {
+      status: res.status,
+      location: res.headers.get('location') ?? undefined,
+      text,
+      headers: hdrs,
+      setCookies: [],
+    };
   }
 }
 
@@ -135,14 +141,23 @@ export interface LoginSteps {
   callback: Reply;
 }
 
-export type LoginOptions = { client?: 'mp' | 'web' | 'auto'; user?: string; decision?: 'allow' | 'deny'; returnTo?: string };
+export type LoginOptions = {
+  client?: 'mp' | 'web' | 'auto';
+  user?: string;
+  decision?: 'allow' | 'deny';
+  returnTo?: string;
+};
 
 /**
  * The first half of a login with the emulator's auto-consent: GET /login →
  * emulator, stopping where WeChat would send the browser back. Auto-consent
  * is switched off again before it returns.
  */
-export async function reachCallback(h: Harness, browser: TestBrowser, opts: LoginOptions = {}): Promise<Omit<LoginSteps, 'callback'>> {
+export async function reachCallback(
+  h: Harness,
+  browser: TestBrowser,
+  opts: LoginOptions = {},
+): Promise<Omit<LoginSteps, 'callback'>> {
   const query = new URLSearchParams();
   if (opts.client) query.set('client', opts.client);
   if (opts.returnTo !== undefined) query.set('returnTo', opts.returnTo);
@@ -151,7 +166,8 @@ export async function reachCallback(h: Harness, browser: TestBrowser, opts: Logi
   h.mock.setAutoConsent({ user: opts.user ?? 'alice', decision: opts.decision ?? 'allow' });
   try {
     const consent = await browser.get(start.location);
-    if (consent.status !== 302 || !consent.location) throw new Error(`emulator answered ${consent.status}: ${consent.text.slice(0, 200)}`);
+    if (consent.status !== 302 || !consent.location)
+      throw new Error(`emulator answered ${consent.status}: ${consent.text.slice(0, 200)}`);
     return { authorizeURL: start.location, callbackURL: consent.location };
   } finally {
     h.mock.setAutoConsent(null);

@@ -3,7 +3,16 @@
  * in-WeChat (mp), QR (web), auto by User-Agent, returnTo, session fixation,
  * the profile page and logout.
  */
-import { callbackParams, DESKTOP_UA, login, reachCallback, startApp, TestBrowser, WECHAT_UA, type Harness } from './helpers';
+import {
+  callbackParams,
+  DESKTOP_UA,
+  login,
+  reachCallback,
+  startApp,
+  TestBrowser,
+  WECHAT_UA,
+  type Harness,
+} from './helpers';
 
 let h: Harness;
 
@@ -109,7 +118,14 @@ describe('example app: login', () => {
       expect(steps.callback.location).toBe('/profile?tab=ids#top');
     });
 
-    it.each(['//evil.com', 'https://evil.com', '/\\evil.com', '/\tevil.com', 'javascript:alert(1)', '/login?client=mp'])('ignores %j and goes to /profile', async (returnTo) => {
+    it.each([
+      '//evil.com',
+      'https://evil.com',
+      '/\\evil.com',
+      '/\tevil.com',
+      'javascript:alert(1)',
+      '/login?client=mp',
+    ])('ignores %j and goes to /profile', async (returnTo) => {
       const browser = new TestBrowser(h);
       const steps = await login(h, browser, { client: 'web', returnTo });
       expect(steps.callback.status).toBe(302);

@@ -9,7 +9,11 @@ import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes
 import { startApp, type Harness } from './helpers';
 
 async function post(h: Harness, path: string, body: unknown, contentType = 'application/json') {
-  const res = await fetch(h.base + path, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(h.base + path, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, any>) : { text } };
 }
@@ -24,29 +28,65 @@ describe('example app: Mini Program and native app', () => {
 
     it('POST /auth/wechat/miniprogram answers the user as JSON', async () => {
       const r = await post(h, '/auth/wechat/miniprogram', { code: h.mock.miniProgramLogin('alice') });
-      expect(r).toEqual({ status: 200, body: { user: { openid: h.mock.openidOf('miniprogram', 'alice'), unionid: h.mock.users[0].unionid, client: 'miniprogram' } } });
+      expect(r).toEqual({
+        status: 200,
+        body: {
+          user: {
+            openid: h.mock.openidOf('miniprogram', 'alice'),
+            unionid: h.mock.users[0].unionid,
+            client: 'miniprogram',
+          },
+        },
+      });
       expect(JSON.stringify(r.body)).not.toMatch(/session_key/);
     });
 
     it('answers failures as JSON with their status', async () => {
-      expect(await post(h, '/auth/wechat/miniprogram', { code: 'nope' })).toEqual({ status: 400, body: { error: 'invalid_code', errcode: 40029 } });
-      expect(await post(h, '/auth/wechat/miniprogram', {})).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(await post(h, '/auth/wechat/miniprogram', { code: 'nope' })).toEqual({
+        status: 400,
+        body: { error: 'invalid_code', errcode: 40029 },
+      });
+      expect(await post(h, '/auth/wechat/miniprogram', {})).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_request' },
+      });
       h.mock.setUserBlocked('bob', true);
-      expect(await post(h, '/auth/wechat/miniprogram', { code: h.mock.miniProgramLogin('bob') })).toMatchObject({ status: 403, body: { error: 'user_blocked' } });
+      expect(await post(h, '/auth/wechat/miniprogram', { code: h.mock.miniProgramLogin('bob') })).toMatchObject({
+        status: 403,
+        body: { error: 'user_blocked' },
+      });
       h.mock.setUserBlocked('bob', false);
     });
 
     it('POST /auth/wechat/app logs in with a SendAuth code, JSON only', async () => {
       const r = await post(h, '/auth/wechat/app', { code: h.mock.appLogin('bob') });
-      expect(r).toMatchObject({ status: 200, body: { user: { openid: h.mock.openidOf('app', 'bob'), client: 'app', displayName: 'Bob 鲍勃' } } });
-      const form = await post(h, '/auth/wechat/app', `code=${h.mock.appLogin('bob')}`, 'application/x-www-form-urlencoded');
+      expect(r).toMatchObject({
+        status: 200,
+        body: { user: { openid: h.mock.openidOf('app', 'bob'), client: 'app', displayName: 'Bob 鲍勃' } },
+      });
+      const form = await post(
+        h,
+        '/auth/wechat/app',
+        `code=${h.mock.appLogin('bob')}`,
+        'application/x-www-form-urlencoded',
+      );
       expect(form).toMatchObject({ status: 415, body: { error: 'invalid_request' } });
     });
 
     it('POST /api/miniprogram/phone answers the number, and 400 for a used code', async () => {
       const code = h.mock.phoneCode('alice');
-      expect(await post(h, '/api/miniprogram/phone', { code })).toEqual({ status: 200, body: { phoneNumber: h.mock.users[0].phoneNumber, purePhoneNumber: h.mock.users[0].phoneNumber, countryCode: '86' } });
-      expect(await post(h, '/api/miniprogram/phone', { code })).toEqual({ status: 400, body: { error: 'invalid_phone_code' } });
+      expect(await post(h, '/api/miniprogram/phone', { code })).toEqual({
+        status: 200,
+        body: {
+          phoneNumber: h.mock.users[0].phoneNumber,
+          purePhoneNumber: h.mock.users[0].phoneNumber,
+          countryCode: '86',
+        },
+      });
+      expect(await post(h, '/api/miniprogram/phone', { code })).toEqual({
+        status: 400,
+        body: { error: 'invalid_phone_code' },
+      });
       expect(await post(h, '/api/miniprogram/phone', {})).toEqual({ status: 400, body: { error: 'invalid_request' } });
     });
 
@@ -55,7 +95,11 @@ describe('example app: Mini Program and native app', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script src="/miniprogram.js">');
       expect((await fetch(h.base + '/miniprogram.js')).headers.get('content-type')).toMatch(/javascript/);
-      for (const [what, endpoint] of [['login', '/auth/wechat/miniprogram'], ['phone', '/api/miniprogram/phone'], ['app', '/auth/wechat/app']] as const) {
+      for (const [what, endpoint] of [
+        ['login', '/auth/wechat/miniprogram'],
+        ['phone', '/api/miniprogram/phone'],
+        ['app', '/auth/wechat/app'],
+      ] as const) {
         const minted = await post(h, `/miniprogram/simulate/${what}`, { user: 'bob' });
         expect(minted.status).toBe(200);
         expect((await post(h, endpoint, { code: minted.body.code })).status).toBe(200);
@@ -79,8 +123,14 @@ describe('example app: Mini Program and native app', () => {
 
     it('reads the credentials from the control API and mints codes through it', async () => {
       const minted = await post(h, '/miniprogram/simulate/login', { user: 'alice' });
-      expect(await post(h, '/auth/wechat/miniprogram', { code: minted.body.code })).toMatchObject({ status: 200, body: { user: { openid: mock.openidOf('miniprogram', 'alice') } } });
-      expect(await post(h, '/miniprogram/simulate/login', { user: 'mallory' })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/unknown user/) } });
+      expect(await post(h, '/auth/wechat/miniprogram', { code: minted.body.code })).toMatchObject({
+        status: 200,
+        body: { user: { openid: mock.openidOf('miniprogram', 'alice') } },
+      });
+      expect(await post(h, '/miniprogram/simulate/login', { user: 'mallory' })).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/unknown user/) },
+      });
     });
   });
 
@@ -104,7 +154,9 @@ describe('example app: Mini Program and native app', () => {
       await client.connect();
       try {
         expect(await client.keys('wechat-example:mp-session:*')).toHaveLength(1);
-        const token = JSON.parse((await client.get(`wechat-example:access-token:${h.mock.apps.miniprogram.appID}`)) as string) as { accessToken: string };
+        const token = JSON.parse(
+          (await client.get(`wechat-example:access-token:${h.mock.apps.miniprogram.appID}`)) as string,
+        ) as { accessToken: string };
         expect(token.accessToken).toMatch(/^\d+_/);
       } finally {
         await client.quit();

@@ -8,7 +8,16 @@ import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testin
 import { createApp, type ExampleApp } from '../../example-app/app';
 import { loadConfig, MOCK_DEFAULT_APPS } from '../../example-app/config';
 import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
-import { DESKTOP_UA, login, reachCallback, startApp, TestBrowser, WECHAT_UA, TEST_SESSION_SECRET, type Harness } from './helpers';
+import {
+  DESKTOP_UA,
+  login,
+  reachCallback,
+  startApp,
+  TestBrowser,
+  WECHAT_UA,
+  TEST_SESSION_SECRET,
+  type Harness,
+} from './helpers';
 
 const quiet = { logger: { info: () => undefined, warn: () => undefined, error: () => undefined } };
 
@@ -67,7 +76,10 @@ describe('example app: modes', () => {
       let h: Harness;
       beforeAll(async () => {
         mock = await createMockWeChat({
-          apps: { mp: { appID: 'wxcustom000000mp01', appSecret: 'custom-mp-secret-0000000000000000' }, web: { appID: 'wxcustom00000web01', appSecret: 'custom-web-secret-000000000000000' } },
+          apps: {
+            mp: { appID: 'wxcustom000000mp01', appSecret: 'custom-mp-secret-0000000000000000' },
+            web: { appID: 'wxcustom00000web01', appSecret: 'custom-web-secret-000000000000000' },
+          },
         });
         h = await startApp(
           {
@@ -201,7 +213,9 @@ describe('example app: modes', () => {
     });
 
     it('rejects a forged state and a state from another browser', async () => {
-      const forged = await new TestBrowser(h).get('/auth/wechat/callback?code=abc&state=mForgedState000000000000000000');
+      const forged = await new TestBrowser(h).get(
+        '/auth/wechat/callback?code=abc&state=mForgedState000000000000000000',
+      );
       expect(forged.location).toBe('/failure?reason=invalid_state');
 
       const a = new TestBrowser(h);
@@ -216,10 +230,14 @@ describe('example app: modes', () => {
     // Skipped with a notice on a laptop without Redis; CI sets REQUIRE_REDIS=1, under which a missing Redis fails.
     if (!available && process.env.REQUIRE_REDIS === '1') {
       it('needs redis-server (REQUIRE_REDIS=1)', () => {
-        throw new Error('REQUIRE_REDIS=1 but redis-server is missing: apt-get install -y --no-install-recommends redis-server');
+        throw new Error(
+          'REQUIRE_REDIS=1 but redis-server is missing: apt-get install -y --no-install-recommends redis-server',
+        );
       });
     } else if (!available) {
-      console.warn('SKIPPED: redis-server is missing; the REDIS_URL tests are skipped (apt-get install redis-server). Set REQUIRE_REDIS=1 to make this a failure.');
+      console.warn(
+        'SKIPPED: redis-server is missing; the REDIS_URL tests are skipped (apt-get install redis-server). Set REQUIRE_REDIS=1 to make this a failure.',
+      );
     }
     const maybe = available ? describe : describe.skip;
 

@@ -4,7 +4,15 @@ import { MAX_RETURN_TO_LENGTH, safeReturnTo } from '../../example-app/return-to'
 
 describe('example app: safeReturnTo', () => {
   describe('accepts same-origin paths', () => {
-    it.each(['/', '/profile', '/profile?tab=ids', '/a/b/c?x=1&y=2#frag', '/%2F%2Fevil.com', '/path/with:colon', '/用户/资料'])('%j', (value) => {
+    it.each([
+      '/',
+      '/profile',
+      '/profile?tab=ids',
+      '/a/b/c?x=1&y=2#frag',
+      '/%2F%2Fevil.com',
+      '/path/with:colon',
+      '/用户/资料',
+    ])('%j', (value) => {
       expect(safeReturnTo(value)).toBe(value);
     });
   });
@@ -48,19 +56,44 @@ describe('example app: safeReturnTo', () => {
 
   describe('property: whatever it accepts stays on the site', () => {
     it('resolves every accepted value to the same origin, whatever the base', () => {
-      const pieces = fc.constantFrom('/', '//', '\\', ':', '@', '.', '..', 'evil.com', 'http:', 'https:', '%2F', '%5C', '\t', '\n', ' ', '?', '#', 'a', '\u0000', '\u3002');
+      const pieces = fc.constantFrom(
+        '/',
+        '//',
+        '\\',
+        ':',
+        '@',
+        '.',
+        '..',
+        'evil.com',
+        'http:',
+        'https:',
+        '%2F',
+        '%5C',
+        '\t',
+        '\n',
+        ' ',
+        '?',
+        '#',
+        'a',
+        '\u0000',
+        '\u3002',
+      );
       fc.assert(
-        fc.property(fc.array(pieces, { maxLength: 8 }).map((parts) => parts.join('')), fc.string({ maxLength: 10 }), (candidate, noise) => {
-          for (const value of [candidate, candidate + noise, '/' + candidate]) {
-            const safe = safeReturnTo(value);
-            if (safe === undefined) continue;
-            for (const base of ['http://app.example:3000/some/page', 'https://app.example/']) {
-              expect(new URL(safe, base).origin).toBe(new URL(base).origin);
+        fc.property(
+          fc.array(pieces, { maxLength: 8 }).map((parts) => parts.join('')),
+          fc.string({ maxLength: 10 }),
+          (candidate, noise) => {
+            for (const value of [candidate, candidate + noise, '/' + candidate]) {
+              const safe = safeReturnTo(value);
+              if (safe === undefined) continue;
+              for (const base of ['http://app.example:3000/some/page', 'https://app.example/']) {
+                expect(new URL(safe, base).origin).toBe(new URL(base).origin);
+              }
+              expect(safe.startsWith('/')).toBe(true);
+              expect(safe.startsWith('//')).toBe(false);
             }
-            expect(safe.startsWith('/')).toBe(true);
-            expect(safe.startsWith('//')).toBe(false);
-          }
-        }),
+          },
+        ),
         { numRuns: 2000 },
       );
     });

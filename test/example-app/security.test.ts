@@ -30,8 +30,19 @@ describe('example app: security', () => {
       it('sends helmet headers and a CSP that allows only our and the emulator/WeChat avatar origins for images', async () => {
         const res = await new TestBrowser(h).get('/');
         const csp = String(res.headers['content-security-policy']);
-        const imgSrc = csp.split(';').find((d) => d.trim().startsWith('img-src'))?.trim().split(/\s+/);
-        expect(imgSrc).toEqual(['img-src', "'self'", 'data:', new URL(h.mock.url).origin, 'https://thirdwx.qlogo.cn', 'https://wx.qlogo.cn']);
+        const imgSrc = csp
+          .split(';')
+          .find((d) => d.trim().startsWith('img-src'))
+          ?.trim()
+          .split(/\s+/);
+        expect(imgSrc).toEqual([
+          'img-src',
+          "'self'",
+          'data:',
+          new URL(h.mock.url).origin,
+          'https://thirdwx.qlogo.cn',
+          'https://wx.qlogo.cn',
+        ]);
         expect(csp).toContain("default-src 'self'");
         expect(csp).toContain("script-src 'self'");
         expect(csp).toContain("form-action 'self'");
@@ -65,7 +76,9 @@ describe('example app: security', () => {
       it('ignores X-Forwarded-Proto when TRUST_PROXY is off', async () => {
         const res = await new TestBrowser(h).get('/login?client=web', { 'X-Forwarded-Proto': 'https' });
         expect(cookieAttrs(res.setCookies[0] ?? '')).not.toContain('secure');
-        expect(new URL(res.location as string).searchParams.get('redirect_uri')?.startsWith('http://127.0.0.1:')).toBe(true);
+        expect(new URL(res.location as string).searchParams.get('redirect_uri')?.startsWith('http://127.0.0.1:')).toBe(
+          true,
+        );
       });
     });
 
@@ -121,7 +134,9 @@ describe('example app: security', () => {
       expect(attrs).toContain('secure');
       expect(attrs).toContain('httponly');
       expect(attrs).toContain('samesite=lax');
-      expect(new URL(res.location as string).searchParams.get('redirect_uri')?.startsWith('https://127.0.0.1:')).toBe(true);
+      expect(new URL(res.location as string).searchParams.get('redirect_uri')?.startsWith('https://127.0.0.1:')).toBe(
+        true,
+      );
     });
 
     it('does not mark it Secure on a plain-http request (cookie.secure "auto")', async () => {
@@ -138,7 +153,11 @@ describe('example app: security', () => {
 
   describe('error handler', () => {
     const logs: string[] = [];
-    const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
+    const logger = {
+      info: (m: string) => logs.push(m),
+      warn: (m: string) => logs.push(m),
+      error: (m: string) => logs.push(m),
+    };
     const trap = (thrown: () => unknown) => {
       const app = express();
       app.get('/boom', () => {
@@ -153,12 +172,37 @@ describe('example app: security', () => {
     };
 
     it.each([
-      ['a WeChat API error', () => new WeChatAPIError(40125, 'invalid appsecret', '/sns/oauth2/access_token'), 502, 'errcode 40125'],
-      ['a transport error', () => new WeChatTransportError('/sns/userinfo', 'api.weixin.qq.com', 'timeout', 'no answer in 5000 ms'), 502, 'timeout'],
-      ['a config error', () => new WeChatConfigError('WeChatStrategy: callbackURL is required'), 500, 'callbackURL is required'],
-      ['an InternalOAuthError', () => Object.assign(new Error('Failed to obtain access token'), { name: 'InternalOAuthError' }), 502, 'Failed to obtain access token'],
+      [
+        'a WeChat API error',
+        () => new WeChatAPIError(40125, 'invalid appsecret', '/sns/oauth2/access_token'),
+        502,
+        'errcode 40125',
+      ],
+      [
+        'a transport error',
+        () => new WeChatTransportError('/sns/userinfo', 'api.weixin.qq.com', 'timeout', 'no answer in 5000 ms'),
+        502,
+        'timeout',
+      ],
+      [
+        'a config error',
+        () => new WeChatConfigError('WeChatStrategy: callbackURL is required'),
+        500,
+        'callbackURL is required',
+      ],
+      [
+        'an InternalOAuthError',
+        () => Object.assign(new Error('Failed to obtain access token'), { name: 'InternalOAuthError' }),
+        502,
+        'Failed to obtain access token',
+      ],
       ['an unknown error', () => new Error('db password s3cr3t at host'), 500, 'Internal Server Error'],
-      ['a 4xx error', () => Object.assign(new Error('bad json s3cr3t'), { status: 400 }), 400, 'could not be processed'],
+      [
+        'a 4xx error',
+        () => Object.assign(new Error('bad json s3cr3t'), { status: 400 }),
+        400,
+        'could not be processed',
+      ],
       ['a thrown string', () => 's3cr3t string', 500, 'Internal Server Error'],
       ['a plain object', () => ({ secret: 's3cr3t' }), 500, 'Internal Server Error'],
     ])('renders %s as a generic error page without stack or secret', async (_name, thrown, status, text) => {

@@ -28,7 +28,10 @@ interface CallbackAnswer {
 async function follow(browser: Browser, url: string): Promise<CallbackAnswer> {
   const res = await browser.get(url);
   const text = await res.text();
-  return { status: res.status, user: res.status === 200 ? (JSON.parse(text) as { user: CallbackAnswer['user'] }).user : undefined };
+  return {
+    status: res.status,
+    user: res.status === 200 ? (JSON.parse(text) as { user: CallbackAnswer['user'] }).user : undefined,
+  };
 }
 
 (missing ? describe.skip : describe)('framework apps, from the build, against the emulator', () => {
@@ -45,10 +48,13 @@ async function follow(browser: Browser, url: string): Promise<CallbackAnswer> {
 
   /** The scenarios every framework passes, on one state store's routes (`mount` + /login, /auth/wechat/callback). */
   function behavesLikeALogin(app: () => RunningApp, mount: string, via: string, options: { session: boolean }): void {
-    it(`logs in: verify ran and its user is the request's${options.session ? ' and the session\'s' : ''}`, async () => {
+    it(`logs in: verify ran and its user is the request's${options.session ? " and the session's" : ''}`, async () => {
       const browser = new Browser();
       const answer = await follow(browser, await browser.callbackURL(app().url + mount));
-      expect(answer).toEqual({ status: 200, user: expect.objectContaining({ openid: mock.openidOf('mp', mock.users[0]!.key), via }) });
+      expect(answer).toEqual({
+        status: 200,
+        user: expect.objectContaining({ openid: mock.openidOf('mp', mock.users[0]!.key), via }),
+      });
       if (options.session) expect(await browser.me(app().url)).toMatchObject({ via });
     });
 
@@ -84,7 +90,12 @@ async function follow(browser: Browser, url: string): Promise<CallbackAnswer> {
     });
   }
 
-  function framework(title: string, appName: string, env: Record<string, string>, routes: Array<{ mount: string; via: string; title: string; session: boolean }>): void {
+  function framework(
+    title: string,
+    appName: string,
+    env: Record<string, string>,
+    routes: Array<{ mount: string; via: string; title: string; session: boolean }>,
+  ): void {
     describe(title, () => {
       let app: RunningApp;
       beforeAll(async () => {
@@ -114,7 +125,12 @@ async function follow(browser: Browser, url: string): Promise<CallbackAnswer> {
   for (const plugin of ['secure-session', 'session']) {
     framework(`Fastify with @fastify/passport and @fastify/${plugin}`, 'fastify', { SESSION_PLUGIN: plugin }, [
       { title: 'the session state store', mount: '', via: `fastify-${plugin}`, session: true },
-      { title: 'SignedStateStore with session: false', mount: '/signed', via: `fastify-${plugin}-signed`, session: false },
+      {
+        title: 'SignedStateStore with session: false',
+        mount: '/signed',
+        via: `fastify-${plugin}-signed`,
+        session: false,
+      },
     ]);
   }
 
@@ -128,16 +144,36 @@ async function follow(browser: Browser, url: string): Promise<CallbackAnswer> {
     it('a finished login leaves no pending state in the session, also where nothing logs in (its session is a Proxy that ignores delete)', async () => {
       const browser = new Browser();
       const callback = await browser.callbackURL(`${app.url}/no-login`);
-      expect(((await (await browser.get(`${app.url}/pending-logins`)).json()) as { pending: unknown }).pending).toHaveLength(1);
-      expect(await follow(browser, callback)).toMatchObject({ status: 200, user: { via: 'fastify-secure-session-no-login' } });
+      expect(
+        ((await (await browser.get(`${app.url}/pending-logins`)).json()) as { pending: unknown }).pending,
+      ).toHaveLength(1);
+      expect(await follow(browser, callback)).toMatchObject({
+        status: 200,
+        user: { via: 'fastify-secure-session-no-login' },
+      });
       expect(await (await browser.get(`${app.url}/pending-logins`)).json()).toEqual({ pending: null });
     });
   });
 
   framework('NestJS on platform-express with PassportStrategy(WeChatStrategy)', 'nest', {}, [
     { title: 'super(): options from env, validate() runs', mount: '', via: 'nest-env', session: true },
-    { title: 'super(options) with SignedStateStore, validate() runs', mount: '/options', via: 'nest-options', session: false },
-    { title: 'passReqToCallback: validate(req, …) gets the request', mount: '/req', via: 'nest-req:/req/auth/wechat/callback', session: false },
-    { title: "the mixin's callbackArity: validate(accessToken, refreshToken, params, profile)", mount: '/params', via: 'nest-params:snsapi_userinfo', session: false },
+    {
+      title: 'super(options) with SignedStateStore, validate() runs',
+      mount: '/options',
+      via: 'nest-options',
+      session: false,
+    },
+    {
+      title: 'passReqToCallback: validate(req, …) gets the request',
+      mount: '/req',
+      via: 'nest-req:/req/auth/wechat/callback',
+      session: false,
+    },
+    {
+      title: "the mixin's callbackArity: validate(accessToken, refreshToken, params, profile)",
+      mount: '/params',
+      via: 'nest-params:snsapi_userinfo',
+      session: false,
+    },
   ]);
 });

@@ -16,7 +16,8 @@ const BUILD = path.join(__dirname, 'node_modules/.apps-build');
 
 /** Whether the suite can run here; a reason when it cannot. */
 export function missingPrerequisite(): string | undefined {
-  if (!fs.existsSync(path.join(__dirname, 'node_modules/.package-lock.json'))) return 'test/frameworks/node_modules is missing (npm ci --prefix test/frameworks)';
+  if (!fs.existsSync(path.join(__dirname, 'node_modules/.package-lock.json')))
+    return 'test/frameworks/node_modules is missing (npm ci --prefix test/frameworks)';
   if (!fs.existsSync(path.join(ROOT, 'dist/esm/index.d.ts'))) return 'dist/ is missing (npm run build)';
   return undefined;
 }
@@ -29,7 +30,11 @@ export function builtEmulator(): typeof import('../../lib/testing') {
 /** Typechecks (strict, exactOptionalPropertyTypes) and compiles every app once. */
 export function compileApps(): void {
   fs.rmSync(BUILD, { recursive: true, force: true });
-  execFileSync(process.execPath, [path.join(__dirname, 'node_modules/typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.json')], { cwd: __dirname, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [path.join(__dirname, 'node_modules/typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.json')],
+    { cwd: __dirname, stdio: 'pipe' },
+  );
   fs.writeFileSync(path.join(BUILD, 'package.json'), '{ "type": "module" }\n');
 }
 
@@ -42,22 +47,26 @@ export interface RunningApp {
 
 /** Starts `apps/<name>.ts` (compiled) with the emulator's settings in env; resolves once it listens. */
 export function startApp(name: string, mock: MockWeChat, env: Record<string, string> = {}): Promise<RunningApp> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', path.join(__dirname, 'resolve-package.mjs'), path.join(BUILD, `${name}.js`)], {
-    cwd: __dirname,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      PORT: '0',
-      WECHAT_APP_ID: mock.apps.mp.appID,
-      WECHAT_APP_SECRET: mock.apps.mp.appSecret,
-      WECHAT_AUTHORIZATION_URL: mock.authorizationURL,
-      WECHAT_QRCONNECT_URL: mock.qrconnectURL,
-      WECHAT_API_BASE_URL: mock.apiBaseURL.join(','),
-      WECHAT_CALLBACK_URL: '/auth/wechat/callback',
-      ...env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', path.join(__dirname, 'resolve-package.mjs'), path.join(BUILD, `${name}.js`)],
+    {
+      cwd: __dirname,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        PORT: '0',
+        WECHAT_APP_ID: mock.apps.mp.appID,
+        WECHAT_APP_SECRET: mock.apps.mp.appSecret,
+        WECHAT_AUTHORIZATION_URL: mock.authorizationURL,
+        WECHAT_QRCONNECT_URL: mock.qrconnectURL,
+        WECHAT_API_BASE_URL: mock.apiBaseURL.join(','),
+        WECHAT_CALLBACK_URL: '/auth/wechat/callback',
+        ...env,
+      },
     },
-  });
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -22,12 +22,19 @@ describe('a callback with an error parameter', () => {
   describe('that WeChat never sends', () => {
     it.each([
       ['error=foo&state=x', { error: 'foo', state: 'x' }],
-      ['error=server_error&state=x&error_description=boom', { error: 'server_error', state: 'x', error_description: 'boom' }],
+      [
+        'error=server_error&state=x&error_description=boom',
+        { error: 'server_error', state: 'x', error_description: 'boom' },
+      ],
       ['error=foo&code=authdeny&state=x', { error: 'foo', code: 'authdeny', state: 'x' }],
       ['error=foo alone', { error: 'foo' }],
     ])('(%s) fails with invalid_request, 400', async (_name, query) => {
       const outcome = await authenticate(strategy(), fakeRequest({ query, url: '/cb' }));
-      expect(outcome).toEqual({ kind: 'fail', challenge: { message: 'invalid_request', detail: expect.any(String) }, status: 400 });
+      expect(outcome).toEqual({
+        kind: 'fail',
+        challenge: { message: 'invalid_request', detail: expect.any(String) },
+        status: 400,
+      });
       expect(api.requests).toHaveLength(0);
     });
   });
@@ -39,7 +46,11 @@ describe('a callback with an error parameter', () => {
       ['code=authdeny&state=x', { code: 'authdeny', state: 'x' }],
     ])('(%s) fails with access_denied, 403', async (_name, query) => {
       const outcome = await authenticate(strategy(), fakeRequest({ query, url: '/cb' }));
-      expect(outcome).toEqual({ kind: 'fail', challenge: { message: 'access_denied', detail: expect.any(String) }, status: 403 });
+      expect(outcome).toEqual({
+        kind: 'fail',
+        challenge: { message: 'access_denied', detail: expect.any(String) },
+        status: 403,
+      });
     });
   });
 });

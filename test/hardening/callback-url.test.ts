@@ -18,13 +18,21 @@ interface App {
   close(): Promise<void>;
 }
 
-async function startApp(options: { trustProxy?: boolean; strategyProxy?: boolean; callbackURL?: string } = {}): Promise<App> {
+async function startApp(
+  options: { trustProxy?: boolean; strategyProxy?: boolean; callbackURL?: string } = {},
+): Promise<App> {
   const app = express();
   if (options.trustProxy) app.set('trust proxy', true);
   const pp = new passport.Passport();
   app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: true }));
   app.use(pp.initialize());
-  pp.use(new WeChatStrategy({ ...MP, callbackURL: options.callbackURL ?? '/auth/wechat/callback', proxy: options.strategyProxy }));
+  pp.use(
+    new WeChatStrategy({
+      ...MP,
+      callbackURL: options.callbackURL ?? '/auth/wechat/callback',
+      proxy: options.strategyProxy,
+    }),
+  );
   app.get('/auth/wechat', pp.authenticate('wechat'));
   app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).json({ name: err.name, message: err.message });
@@ -58,7 +66,11 @@ function startLogin(app: App, headers: Record<string, string>): Promise<Answer> 
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => {
         const location = res.headers.location;
-        resolve({ status: res.statusCode ?? 0, body, redirectURI: location ? new URL(location).searchParams.get('redirect_uri') : undefined });
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          redirectURI: location ? new URL(location).searchParams.get('redirect_uri') : undefined,
+        });
       });
     });
     req.on('error', reject);
@@ -113,7 +125,11 @@ describe('a relative callbackURL', () => {
 
     it('ignores X-Forwarded-Host and -Proto when no proxy is trusted, as passport-oauth2 does', async () => {
       app = await startApp();
-      const answer = await startLogin(app, { host: 'app.example.com', 'x-forwarded-host': 'a@evil.example', 'x-forwarded-proto': 'https' });
+      const answer = await startLogin(app, {
+        host: 'app.example.com',
+        'x-forwarded-host': 'a@evil.example',
+        'x-forwarded-proto': 'https',
+      });
       expect(answer.redirectURI).toBe('http://app.example.com/auth/wechat/callback');
     });
   });
@@ -124,7 +140,11 @@ describe('a relative callbackURL', () => {
   ])('behind a proxy trusted by %s', (_name, trust) => {
     it('builds the redirect_uri from a plain X-Forwarded-Host and X-Forwarded-Proto', async () => {
       app = await startApp(trust);
-      const answer = await startLogin(app, { host: '127.0.0.1:3000', 'x-forwarded-host': 'app.example.com', 'x-forwarded-proto': 'https' });
+      const answer = await startLogin(app, {
+        host: '127.0.0.1:3000',
+        'x-forwarded-host': 'app.example.com',
+        'x-forwarded-proto': 'https',
+      });
       expect(answer.status).toBe(302);
       expect(answer.redirectURI).toBe('https://app.example.com/auth/wechat/callback');
     });
@@ -140,7 +160,10 @@ describe('a relative callbackURL', () => {
 
     it('takes the first host of a chain of proxies, as Express does', async () => {
       app = await startApp(trust);
-      const answer = await startLogin(app, { host: '127.0.0.1:3000', 'x-forwarded-host': 'app.example.com, proxy.internal' });
+      const answer = await startLogin(app, {
+        host: '127.0.0.1:3000',
+        'x-forwarded-host': 'app.example.com, proxy.internal',
+      });
       expect(answer.redirectURI).toBe('http://app.example.com/auth/wechat/callback');
     });
   });

@@ -43,7 +43,13 @@ function printed(value: object): string[] {
   } catch (err) {
     plain = String(err); // a cyclic object: JSON.stringify prints nothing but this error
   }
-  return [util.inspect(value, { depth: Infinity, showHidden: false }), util.inspect(value), util.format('%s %j', value, value), plain, acyclic];
+  return [
+    util.inspect(value, { depth: Infinity, showHidden: false }),
+    util.inspect(value),
+    util.format('%s %j', value, value),
+    plain,
+    acyclic,
+  ];
 }
 
 function expectNoSecret(value: object, secrets: Array<string | Buffer>): void {
@@ -67,7 +73,14 @@ afterEach(() => api.stop());
 describe('what util.inspect and JSON.stringify print', () => {
   describe('a WeChatStrategy with mp and web credentials and a SignedStateStore', () => {
     function build(secret: string | Buffer): WeChatStrategy {
-      return new WeChatStrategy({ ...MP, web: WEB, client: 'auto', callbackURL: 'https://app.example.com/cb', apiBaseURL: api.url, store: new SignedStateStore({ secret, bindToBrowser: false }) });
+      return new WeChatStrategy({
+        ...MP,
+        web: WEB,
+        client: 'auto',
+        callbackURL: 'https://app.example.com/cb',
+        apiBaseURL: api.url,
+        store: new SignedStateStore({ secret, bindToBrowser: false }),
+      });
     }
 
     it('holds no app secret and no HMAC key (string key)', () => {
@@ -92,9 +105,14 @@ describe('what util.inspect and JSON.stringify print', () => {
       process.env.WECHAT_APP_ID = MP.appID;
       process.env.WECHAT_APP_SECRET = MP.appSecret;
       try {
-        expectNoSecret(new WeChatStrategy({ callbackURL: 'https://app.example.com/cb', apiBaseURL: api.url }), [MP.appSecret]);
+        expectNoSecret(new WeChatStrategy({ callbackURL: 'https://app.example.com/cb', apiBaseURL: api.url }), [
+          MP.appSecret,
+        ]);
       } finally {
-        for (const [name, value] of [['WECHAT_APP_ID', saved.id], ['WECHAT_APP_SECRET', saved.secret]] as const) {
+        for (const [name, value] of [
+          ['WECHAT_APP_ID', saved.id],
+          ['WECHAT_APP_SECRET', saved.secret],
+        ] as const) {
           if (value === undefined) delete process.env[name];
           else process.env[name] = value;
         }
@@ -104,16 +122,31 @@ describe('what util.inspect and JSON.stringify print', () => {
 
   describe('a WeChatOAuth2 client', () => {
     it('holds no app secret, and still sends it to the token API', async () => {
-      const oauth2 = new WeChatOAuth2(MP.appID, MP.appSecret, '', 'https://open.weixin.qq.com/connect/oauth2/authorize', `${api.url}/sns/oauth2/access_token`);
+      const oauth2 = new WeChatOAuth2(
+        MP.appID,
+        MP.appSecret,
+        '',
+        'https://open.weixin.qq.com/connect/oauth2/authorize',
+        `${api.url}/sns/oauth2/access_token`,
+      );
       expectNoSecret(oauth2, [MP.appSecret]);
       const token = await oauth2.exchangeCode(CODE);
       expect(token.openid).toBe('oAliceOpenid000000000000000x');
-      expect(api.requestsTo('/sns/oauth2/access_token')[0]?.query).toMatchObject({ appid: MP.appID, secret: MP.appSecret });
+      expect(api.requestsTo('/sns/oauth2/access_token')[0]?.query).toMatchObject({
+        appid: MP.appID,
+        secret: MP.appSecret,
+      });
       expectNoSecret(oauth2, [MP.appSecret]);
     });
 
     it("keeps node-oauth's _clientSecret readable and writable for subclasses and passport-oauth2-refresh", () => {
-      const oauth2 = new WeChatOAuth2(MP.appID, MP.appSecret, '', 'https://x.example/authorize', 'https://x.example/token');
+      const oauth2 = new WeChatOAuth2(
+        MP.appID,
+        MP.appSecret,
+        '',
+        'https://x.example/authorize',
+        'https://x.example/token',
+      );
       const fields = oauth2 as unknown as { _clientSecret: string };
       expect(fields._clientSecret).toBe(MP.appSecret);
       fields._clientSecret = WEB.appSecret;
@@ -140,8 +173,11 @@ describe('what util.inspect and JSON.stringify print', () => {
       const store = new SignedStateStore({ secret: HMAC_KEY, bindToBrowser: false });
       const other = new SignedStateStore({ secret: `${HMAC_KEY}-other`, bindToBrowser: false });
       const meta = { authorizationURL: 'a', tokenURL: 't', clientID: MP.appID };
-      const state = await new Promise<string>((resolve, reject) => store.store({} as never, undefined, meta, (err, s) => (err ? reject(err) : resolve(s as string))));
-      const verdict = (s: SignedStateStore) => new Promise<boolean>((resolve) => s.verify({} as never, state, meta, (_err, ok) => resolve(ok)));
+      const state = await new Promise<string>((resolve, reject) =>
+        store.store({} as never, undefined, meta, (err, s) => (err ? reject(err) : resolve(s as string))),
+      );
+      const verdict = (s: SignedStateStore) =>
+        new Promise<boolean>((resolve) => s.verify({} as never, state, meta, (_err, ok) => resolve(ok)));
       expect(await verdict(other)).toBe(false);
       expect(await verdict(store)).toBe(true);
     });

@@ -29,7 +29,10 @@ afterEach(async () => {
 type ClientClass = typeof WeChatHttpClient;
 type ErrorClass = typeof WeChatTransportError;
 
-async function timedFailure(call: () => Promise<unknown>, errorClass: ErrorClass): Promise<{ error: WeChatTransportError; ms: number }> {
+async function timedFailure(
+  call: () => Promise<unknown>,
+  errorClass: ErrorClass,
+): Promise<{ error: WeChatTransportError; ms: number }> {
   const started = Date.now();
   const error = await call().then(
     () => {
@@ -42,20 +45,31 @@ async function timedFailure(call: () => Promise<unknown>, errorClass: ErrorClass
 }
 
 /** The same behaviour, for each way of sending the call. */
-function itEnforcesTheDeadline(setup: () => { Client: ClientClass; TransportError: ErrorClass; httpClient?: ReturnType<typeof axios.create> }): void {
+function itEnforcesTheDeadline(
+  setup: () => { Client: ClientClass; TransportError: ErrorClass; httpClient?: ReturnType<typeof axios.create> },
+): void {
   it('fails with a timeout near the deadline, not when the body ends', async () => {
     const { Client, TransportError, httpClient } = setup();
     const client = new Client({ apiBaseURL: dripping.url, timeout: TIMEOUT, ...(httpClient ? { httpClient } : {}) });
-    const { error, ms } = await timedFailure(() => client.get('/sns/auth', { access_token: 't', openid: 'o' }), TransportError);
+    const { error, ms } = await timedFailure(
+      () => client.get('/sns/auth', { access_token: 't', openid: 'o' }),
+      TransportError,
+    );
     expect(error.kind).toBe('timeout');
-    expect(error.message).toBe(`WeChat API /sns/auth on ${new URL(dripping.url).host} failed (timeout): no answer within ${TIMEOUT} ms`);
+    expect(error.message).toBe(
+      `WeChat API /sns/auth on ${new URL(dripping.url).host} failed (timeout): no answer within ${TIMEOUT} ms`,
+    );
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT - 20);
     expect(ms).toBeLessThan(NEAR_THE_DEADLINE);
   });
 
   it('fails over to the next API base, which answers', async () => {
     const { Client, httpClient } = setup();
-    const client = new Client({ apiBaseURL: [dripping.url, healthy.url], timeout: TIMEOUT, ...(httpClient ? { httpClient } : {}) });
+    const client = new Client({
+      apiBaseURL: [dripping.url, healthy.url],
+      timeout: TIMEOUT,
+      ...(httpClient ? { httpClient } : {}),
+    });
     const started = Date.now();
     const { json } = await client.get('/sns/auth', { access_token: 't', openid: 'o' });
     expect(json).toEqual({ errcode: 0, errmsg: 'ok' });
@@ -67,7 +81,11 @@ function itEnforcesTheDeadline(setup: () => { Client: ClientClass; TransportErro
 
 describe('a host that drips its body one byte at a time', () => {
   describe("through the user's own axios instance (httpClient: axios.create())", () => {
-    itEnforcesTheDeadline(() => ({ Client: WeChatHttpClient, TransportError: WeChatTransportError, httpClient: axios.create() }));
+    itEnforcesTheDeadline(() => ({
+      Client: WeChatHttpClient,
+      TransportError: WeChatTransportError,
+      httpClient: axios.create(),
+    }));
   });
 
   describe('through a forward proxy named by HTTP_PROXY / HTTPS_PROXY', () => {
@@ -122,7 +140,10 @@ describe('a POST through the default instance (the lean adapter hands it to the 
   it('is cut off near the deadline too', async () => {
     dripping.route('/cgi-bin/stable_token', DRIP);
     const client = new WeChatHttpClient({ apiBaseURL: dripping.url, timeout: TIMEOUT });
-    const { error, ms } = await timedFailure(() => client.post('/cgi-bin/stable_token', {}, { grant_type: 'client_credential' }), WeChatTransportError);
+    const { error, ms } = await timedFailure(
+      () => client.post('/cgi-bin/stable_token', {}, { grant_type: 'client_credential' }),
+      WeChatTransportError,
+    );
     expect(error.kind).toBe('timeout');
     expect(ms).toBeLessThan(NEAR_THE_DEADLINE);
   });
@@ -132,7 +153,10 @@ describe("a failure before the deadline, through the user's own httpClient", () 
   it('is reported as itself (a reset), not as a timeout', async () => {
     dripping.route('/sns/auth', { reset: true });
     const client = new WeChatHttpClient({ apiBaseURL: dripping.url, timeout: 5000, httpClient: axios.create() });
-    const { error, ms } = await timedFailure(() => client.get('/sns/auth', { access_token: 't', openid: 'o' }), WeChatTransportError);
+    const { error, ms } = await timedFailure(
+      () => client.get('/sns/auth', { access_token: 't', openid: 'o' }),
+      WeChatTransportError,
+    );
     expect(error.kind).toBe('ECONNRESET');
     expect(ms).toBeLessThan(5000);
   });

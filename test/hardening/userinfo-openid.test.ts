@@ -20,7 +20,9 @@ const NO_OPENID_BODIES: Array<[string, string]> = [
 let primary: FakeWeChatAPI;
 let backup: FakeWeChatAPI;
 beforeEach(async () => {
-  primary = await new FakeWeChatAPI().route('/sns/oauth2/access_token', { body: fixture('token-userinfo.json') }).start();
+  primary = await new FakeWeChatAPI()
+    .route('/sns/oauth2/access_token', { body: fixture('token-userinfo.json') })
+    .start();
   backup = await new FakeWeChatAPI().route('/sns/userinfo', { body: fixture('userinfo.json') }).start();
 });
 afterEach(() => Promise.all([primary.stop(), backup.stop()]));
@@ -41,12 +43,21 @@ describe('a /sns/userinfo answer without a string openid', () => {
         expect(outcome.kind).toBe('error');
         const error = (outcome as { error: Error }).error;
         expect(error).toBeInstanceOf(WeChatTransportError);
-        expect(error).toMatchObject({ kind: 'bad_response', endpoint: '/sns/userinfo', host: new URL(primary.url).host });
-        expect(error.message).toBe(`WeChat API /sns/userinfo on ${new URL(primary.url).host} failed (bad_response): the answer has no openid, so it is not WeChat's`);
+        expect(error).toMatchObject({
+          kind: 'bad_response',
+          endpoint: '/sns/userinfo',
+          host: new URL(primary.url).host,
+        });
+        expect(error.message).toBe(
+          `WeChat API /sns/userinfo on ${new URL(primary.url).host} failed (bad_response): the answer has no openid, so it is not WeChat's`,
+        );
       });
 
       it('is rejected the same way by getUserInfo', async () => {
-        await expect(strategy(primary.url).getUserInfo(TOKEN.access_token, TOKEN.openid)).rejects.toMatchObject({ name: 'WeChatTransportError', kind: 'bad_response' });
+        await expect(strategy(primary.url).getUserInfo(TOKEN.access_token, TOKEN.openid)).rejects.toMatchObject({
+          name: 'WeChatTransportError',
+          kind: 'bad_response',
+        });
       });
     });
 
@@ -54,7 +65,10 @@ describe('a /sns/userinfo answer without a string openid', () => {
       it('fails over: the backup answers, and the login succeeds with its profile', async () => {
         const outcome = await completeLogin(strategy([primary.url, backup.url]), CODE);
         expect(outcome.kind).toBe('success');
-        expect((outcome as { user: WeChatProfile }).user).toMatchObject({ id: TOKEN.openid, displayName: 'Alice 爱丽丝' });
+        expect((outcome as { user: WeChatProfile }).user).toMatchObject({
+          id: TOKEN.openid,
+          displayName: 'Alice 爱丽丝',
+        });
         expect(primary.requestsTo('/sns/userinfo')).toHaveLength(1);
         expect(backup.requestsTo('/sns/userinfo')).toHaveLength(1);
       });

@@ -54,7 +54,12 @@ export class FakeWeChatAPI {
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const recorded: RecordedRequest = { path: url.pathname, query: Object.fromEntries(url.searchParams), method: req.method ?? 'GET', headers: req.headers };
+      const recorded: RecordedRequest = {
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        method: req.method ?? 'GET',
+        headers: req.headers,
+      };
       this.requests.push(recorded);
       const route = this.routes.get(url.pathname);
       const reply: Reply = route ? route(recorded) : { status: 404, body: 'not found', contentType: 'text/html' };

@@ -45,10 +45,15 @@ export function authenticate(strategy: Strategy, req: any, options: Record<strin
 }
 
 /** Starts a login and returns the callback request that WeChat would send back with `code`. */
-export async function startLogin(strategy: Strategy, init: FakeRequestInit = {}, options: Record<string, unknown> = {}) {
+export async function startLogin(
+  strategy: Strategy,
+  init: FakeRequestInit = {},
+  options: Record<string, unknown> = {},
+) {
   const req = fakeRequest(init);
   const outcome = await authenticate(strategy, req, options);
-  if (outcome.kind !== 'redirect') throw new Error(`expected a redirect, got ${outcome.kind}: ${JSON.stringify(outcome)}`);
+  if (outcome.kind !== 'redirect')
+    throw new Error(`expected a redirect, got ${outcome.kind}: ${JSON.stringify(outcome)}`);
   const url = new URL(outcome.url);
   const state = url.searchParams.get('state') ?? '';
   return {
@@ -57,12 +62,22 @@ export async function startLogin(strategy: Strategy, init: FakeRequestInit = {},
     req,
     session: req.session as Record<string, unknown>,
     callback: (code: string, extra: FakeRequestInit = {}) =>
-      fakeRequest({ url: '/auth/wechat/callback', session: req.session, headers: init.headers, ...extra, query: { code, state, ...(extra.query ?? {}) } }),
+      fakeRequest({
+        url: '/auth/wechat/callback',
+        session: req.session,
+        headers: init.headers,
+        ...extra,
+        query: { code, state, ...(extra.query ?? {}) },
+      }),
   };
 }
 
 /** A whole login: start it, then come back with `code` (as WeChat would) and return the outcome. */
-export async function completeLogin(strategy: Strategy, code: string, options: Record<string, unknown> = {}): Promise<Outcome> {
+export async function completeLogin(
+  strategy: Strategy,
+  code: string,
+  options: Record<string, unknown> = {},
+): Promise<Outcome> {
   const started = await startLogin(strategy, {}, options);
   return authenticate(strategy, started.callback(code), options);
 }

@@ -37,7 +37,9 @@ export async function startLoginApp(mock: MockWeChat, options: LoginAppOptions =
   const pp = new passport.Passport();
   const tokens: LoginApp['tokens'] = [];
   const errors: Error[] = [];
-  app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: true, store: options.sessionStore }));
+  app.use(
+    session({ secret: 'test-session-secret', resave: false, saveUninitialized: true, store: options.sessionStore }),
+  );
   pp.serializeUser((user, done) => done(null, user));
   pp.deserializeUser((user: Express.User, done) => done(null, user));
   app.use(pp.initialize());
@@ -106,7 +108,10 @@ export class Browser {
   constructor(readonly userAgent = 'Mozilla/5.0 (iPhone) MicroMessenger/8.0.47') {}
 
   async get(url: string): Promise<Response> {
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: this.cookieHeader(), 'user-agent': this.userAgent } });
+    const res = await fetch(url, {
+      redirect: 'manual',
+      headers: { cookie: this.cookieHeader(), 'user-agent': this.userAgent },
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const eq = pair.indexOf('=');

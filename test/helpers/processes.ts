@@ -26,10 +26,15 @@ export interface ThrowawayRedis {
 
 /** A redis-server on a free port (or `port`, to restart one) with no persistence, answering within 5 s. */
 export async function startRedis(requestedPort?: number): Promise<ThrowawayRedis> {
-  if (!REDIS_BIN) throw new Error('redis-server is not installed: apt-get install -y --no-install-recommends redis-server');
+  if (!REDIS_BIN)
+    throw new Error('redis-server is not installed: apt-get install -y --no-install-recommends redis-server');
   const port = requestedPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'test-redis-'));
-  const redis = spawn(REDIS_BIN, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const redis = spawn(
+    REDIS_BIN,
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((resolve) => redis.once('exit', () => resolve()));
   const stop = (): void => {
     redis.kill('SIGTERM');

@@ -15,10 +15,11 @@ import { Browser, startLoginApp, tokenExchanges, type LoginApp, type LoginAppOpt
 import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
 const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
-if (!REDIS_BIN && !REQUIRE_REDIS) console.warn('replay-verify: redis-server not found; skipping. Set REQUIRE_REDIS=1 to make this a failure.');
+if (!REDIS_BIN && !REQUIRE_REDIS)
+  console.warn('replay-verify: redis-server not found; skipping. Set REQUIRE_REDIS=1 to make this a failure.');
 const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
 
-maybe('a duplicate on another instance runs its own verify with the first request\'s login', () => {
+maybe("a duplicate on another instance runs its own verify with the first request's login", () => {
   let mock: MockWeChat;
   let redis: ThrowawayRedis;
   let client: RedisClientType;
@@ -47,8 +48,13 @@ maybe('a duplicate on another instance runs its own verify with the first reques
   /** Instance A (default verify) and B (the verify under test), one Redis, each its own memory sessions. */
   async function instances(verify: LoginAppOptions['verify'], strategy: Record<string, unknown> = {}) {
     const shared = () => ({
-      store: new SignedStateStore({ secret: 'replay-verify-state-secret-0123456789', seen: new RedisSeenStore(client) }),
-      strategy: { deduplicator: new RedisDeduplicator(client, { secret: 'replay-verify-dedupe-secret-0123456789', pollMs: 10 }) },
+      store: new SignedStateStore({
+        secret: 'replay-verify-state-secret-0123456789',
+        seen: new RedisSeenStore(client),
+      }),
+      strategy: {
+        deduplicator: new RedisDeduplicator(client, { secret: 'replay-verify-dedupe-secret-0123456789', pollMs: 10 }),
+      },
     });
     const a = await startLoginApp(mock, shared());
     const b = await startLoginApp(mock, { ...shared(), verify, strategy: { ...shared().strategy, ...strategy } });
@@ -67,12 +73,22 @@ maybe('a duplicate on another instance runs its own verify with the first reques
     const duplicate = await cancelledTab.get(b.url + callback.pathname + callback.search);
     expect((await first).status).toBe(200);
     expect(await tokenExchanges(mock)).toBe(1);
-    return { duplicate, body: (await duplicate.json()) as { user?: { openid: string }; failed?: { message: string }; error?: string } };
+    return {
+      duplicate,
+      body: (await duplicate.json()) as { user?: { openid: string }; failed?: { message: string }; error?: string },
+    };
   }
 
   it('(req, accessToken, refreshToken, params, profile, done) with passReqToCallback: the same token, params and profile A got', async () => {
     const seen: Array<{ hasReq: boolean; accessToken: string; params: WeChatTokenResponse; openid: string }> = [];
-    const verify = (req: Request, accessToken: string, _refreshToken: string, params: WeChatTokenResponse, profile: WeChatProfile, done: VerifyCallback) => {
+    const verify = (
+      req: Request,
+      accessToken: string,
+      _refreshToken: string,
+      params: WeChatTokenResponse,
+      profile: WeChatProfile,
+      done: VerifyCallback,
+    ) => {
       seen.push({ hasReq: typeof req.get === 'function', accessToken, params, openid: profile.openid });
       done(null, { openid: profile.openid, via: 'B' });
     };
@@ -88,7 +104,13 @@ maybe('a duplicate on another instance runs its own verify with the first reques
 
   it('(accessToken, refreshToken, params, profile, done): params without the request', async () => {
     const seen: string[] = [];
-    const verify = (accessToken: string, _r: string, params: WeChatTokenResponse, profile: WeChatProfile, done: VerifyCallback) => {
+    const verify = (
+      accessToken: string,
+      _r: string,
+      params: WeChatTokenResponse,
+      profile: WeChatProfile,
+      done: VerifyCallback,
+    ) => {
       seen.push(`${accessToken === a0() ? 'same-token' : 'other-token'}:${params.openid === profile.openid}`);
       done(null, { openid: profile.openid });
     };
@@ -101,16 +123,18 @@ maybe('a duplicate on another instance runs its own verify with the first reques
   });
 
   it('(req, accessToken, refreshToken, profile, done) with passReqToCallback', async () => {
-    const verify = (req: Request, _a: string, _r: string, profile: WeChatProfile, done: VerifyCallback) => done(null, { openid: profile.openid, path: req.path });
+    const verify = (req: Request, _a: string, _r: string, profile: WeChatProfile, done: VerifyCallback) =>
+      done(null, { openid: profile.openid, path: req.path });
     const { a, b } = await instances(verify, { passReqToCallback: true });
     const { duplicate, body } = await doubleCallback(a, b);
     expect(duplicate.status).toBe(200);
     expect(body.user).toEqual({ openid: mock.openidOf('mp', 'alice'), path: '/cb' });
   });
 
-  describe('when B\'s verify does not log the user in', () => {
+  describe("when B's verify does not log the user in", () => {
     it('done(null, false, info): the duplicate fails with that info', async () => {
-      const verify = (_a: string, _r: string, _p: WeChatProfile, done: VerifyCallback) => done(null, false, { message: 'account_locked' });
+      const verify = (_a: string, _r: string, _p: WeChatProfile, done: VerifyCallback) =>
+        done(null, false, { message: 'account_locked' });
       const { a, b } = await instances(verify);
       const { duplicate, body } = await doubleCallback(a, b);
       expect(duplicate.status).toBe(401);
@@ -118,7 +142,8 @@ maybe('a duplicate on another instance runs its own verify with the first reques
     });
 
     it('done(err): the duplicate ends with that error', async () => {
-      const verify = (_a: string, _r: string, _p: WeChatProfile, done: VerifyCallback) => done(new Error('database down'));
+      const verify = (_a: string, _r: string, _p: WeChatProfile, done: VerifyCallback) =>
+        done(new Error('database down'));
       const { a, b } = await instances(verify);
       const { duplicate, body } = await doubleCallback(a, b);
       expect(duplicate.status).toBe(500);

@@ -66,7 +66,11 @@ class Jar {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
   async get(url, method = 'GET') {
-    const res = await globalThis.fetch(url, { method, redirect: 'manual', headers: { cookie: this.header(), 'user-agent': WECHAT_UA, origin: new URL(url).origin } });
+    const res = await globalThis.fetch(url, {
+      method,
+      redirect: 'manual',
+      headers: { cookie: this.header(), 'user-agent': WECHAT_UA, origin: new URL(url).origin },
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const eq = pair.indexOf('=');
@@ -82,7 +86,8 @@ async function oneLogin(base, expected) {
   const step = async (url, want, method) => {
     const res = await jar.get(url, method);
     const text = await res.text();
-    if (res.status !== want) throw new Error(`${new URL(url).pathname} answered ${res.status}, expected ${want}: ${text.slice(0, 200)}`);
+    if (res.status !== want)
+      throw new Error(`${new URL(url).pathname} answered ${res.status}, expected ${want}: ${text.slice(0, 200)}`);
     return { res, text };
   };
   const login = await step(`${base}/login?client=mp`, 302);
@@ -124,7 +129,8 @@ async function oneMiniProgramLogin(base, mock, user) {
   });
   const body = await res.json();
   if (res.status !== 200) throw new Error(`/auth/wechat/miniprogram answered ${res.status}: ${JSON.stringify(body)}`);
-  if (body.user?.openid !== mock.openidOf('miniprogram', user)) throw new Error(`mix-up: ${user} was answered as ${body.user?.openid}`);
+  if (body.user?.openid !== mock.openidOf('miniprogram', user))
+    throw new Error(`mix-up: ${user} was answered as ${body.user?.openid}`);
   return performance.now() - started;
 }
 
@@ -135,7 +141,10 @@ async function miniProgramRun() {
   const users = Array.from({ length: MP_USERS }, (_, i) => ({ key: `u${i}`, nickname: `User ${i}` }));
   const mock = await createMockWeChat({ users });
   const quiet = { info() {}, warn() {}, error: (m) => console.error(`app error: ${m}`) };
-  const example = await createApp(loadConfig({ SESSION_SECRET: 'load-test-session-secret-0123456789abcdef-0123456789', WECHAT_MOCK_URL: mock.url }), { logger: quiet });
+  const example = await createApp(
+    loadConfig({ SESSION_SECRET: 'load-test-session-secret-0123456789abcdef-0123456789', WECHAT_MOCK_URL: mock.url }),
+    { logger: quiet },
+  );
   const server = example.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${server.address().port}`;
@@ -163,8 +172,12 @@ async function miniProgramRun() {
   }
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  console.log(`mini program logins: ${latencies.length} ok, ${errors.length} failed, concurrency ${CONCURRENCY}, ${MP_USERS} users`);
-  console.log(`mini program throughput: ${(latencies.length / elapsed).toFixed(1)} logins/s (${elapsed.toFixed(1)} s); p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`);
+  console.log(
+    `mini program logins: ${latencies.length} ok, ${errors.length} failed, concurrency ${CONCURRENCY}, ${MP_USERS} users`,
+  );
+  console.log(
+    `mini program throughput: ${(latencies.length / elapsed).toFixed(1)} logins/s (${elapsed.toFixed(1)} s); p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`,
+  );
   if (errors.length) console.error(`FAIL: ${errors.length} Mini Program logins failed; first: ${errors[0].message}`);
   return errors.length === 0;
 }
@@ -219,8 +232,12 @@ async function main() {
     const mb = (n) => (n / 1024 / 1024).toFixed(1);
     console.log(`logins: ${latencies.length} ok, ${errors.length} failed, concurrency ${CONCURRENCY}`);
     console.log(`throughput: ${(latencies.length / elapsed).toFixed(1)} logins/s (${elapsed.toFixed(1)} s)`);
-    console.log(`latency: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1]?.toFixed(1)} ms`);
-    console.log(`RSS: baseline ${mb(baseline)} MB, after ${mb(after)} MB (${(growth * 100).toFixed(1)}%, limit ${(RSS_TOLERANCE * 100).toFixed(0)}%)`);
+    console.log(
+      `latency: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1]?.toFixed(1)} ms`,
+    );
+    console.log(
+      `RSS: baseline ${mb(baseline)} MB, after ${mb(after)} MB (${(growth * 100).toFixed(1)}%, limit ${(RSS_TOLERANCE * 100).toFixed(0)}%)`,
+    );
     if (errors.length) {
       console.error(`FAIL: ${errors.length} logins failed; first: ${errors[0].message}`);
       exitCode = 1;

@@ -24,8 +24,17 @@ function manager(over: Record<string, unknown> = {}): WeChatAccessTokenManager {
 /** Another process forcing a refresh: the token this process holds dies at once. */
 async function forceRefreshElsewhere(): Promise<string> {
   const { appID, appSecret } = mock.apps.miniprogram;
-  const body = JSON.stringify({ grant_type: 'client_credential', appid: appID, secret: appSecret, force_refresh: true });
-  const r = await request(`${mock.url}${STABLE}`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+  const body = JSON.stringify({
+    grant_type: 'client_credential',
+    appid: appID,
+    secret: appSecret,
+    force_refresh: true,
+  });
+  const r = await request(`${mock.url}${STABLE}`, {
+    method: 'POST',
+    body,
+    headers: { 'Content-Type': 'application/json' },
+  });
   return json(r).access_token as string;
 }
 
@@ -64,7 +73,9 @@ describe('WeChatAccessTokenManager', () => {
     });
 
     it('reports a wrong secret as a WeChatAPIError with a hint, without the secret', async () => {
-      const err = await manager({ appSecret: 'f'.repeat(32) }).getAccessToken().catch((e: unknown) => e);
+      const err = await manager({ appSecret: 'f'.repeat(32) })
+        .getAccessToken()
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WeChatAPIError);
       expect((err as WeChatAPIError).errcode).toBe(40125);
       expect(String((err as Error).stack)).not.toContain('f'.repeat(32));

@@ -42,7 +42,11 @@ describe('decryptData', () => {
   it('returns the data, watermark included, under the current session_key', async () => {
     const { encryptedData, iv } = mock.encryptedDataFor('alice', { phoneNumber: '13800000000', countryCode: '86' });
     const data = await s.decryptData(openid, encryptedData, iv);
-    expect(data).toMatchObject({ phoneNumber: '13800000000', countryCode: '86', watermark: { appid: mock.apps.miniprogram.appID } });
+    expect(data).toMatchObject({
+      phoneNumber: '13800000000',
+      countryCode: '86',
+      watermark: { appid: mock.apps.miniprogram.appID },
+    });
   });
 
   describe('after a second login rotated the session_key', () => {
@@ -72,7 +76,10 @@ describe('decryptData', () => {
 
   it.each([
     ['a damaged iv', (d: { encryptedData: string; iv: string }) => [d.encryptedData, d.iv.slice(2)]],
-    ['base64 whose + became a space (a form body)', (d: { encryptedData: string; iv: string }) => [d.encryptedData.replace(/\+/g, ' ').replace(/^./, ' '), d.iv]],
+    [
+      'base64 whose + became a space (a form body)',
+      (d: { encryptedData: string; iv: string }) => [d.encryptedData.replace(/\+/g, ' ').replace(/^./, ' '), d.iv],
+    ],
     ['garbage', () => ['bm90IGRhdGE=', 'AAAAAAAAAAAAAAAAAAAAAA==']],
   ])('fails invalid_data for %s', async (_n, mangle) => {
     const [data, iv] = mangle(mock.encryptedDataFor('alice', { x: 1 }));
@@ -113,8 +120,12 @@ describe('decryptData', () => {
 });
 
 describe('verifyRawData', () => {
-  const rawData = '{"nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/x/0"}';
-  const sign = (key: string): string => createHash('sha1').update(rawData + key).digest('hex');
+  const rawData =
+    '{"nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/x/0"}';
+  const sign = (key: string): string =>
+    createHash('sha1')
+      .update(rawData + key)
+      .digest('hex');
 
   it('is true with the right key and false with any other', async () => {
     const key = store.get(mock.apps.miniprogram.appID, openid) as string;
@@ -131,15 +142,25 @@ describe('verifyRawData', () => {
     const official =
       '{"nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/mmopen/vi_32/1vZvI39NWFQ9XM4LtQpFrQJ1xlgZxx3w7bQxKARol6503Iuswjjn6nIGBiaycAjAtpujxyzYsrztuuICqIM5ibXQ/0"}';
     const keys = new MemorySessionKeyStore();
-    const strategyWithKey = new WeChatMiniProgramStrategy({ ...mock.apps.miniprogram, apiBaseURL: mock.apiBaseURL, sessionKeyStore: keys });
+    const strategyWithKey = new WeChatMiniProgramStrategy({
+      ...mock.apps.miniprogram,
+      apiBaseURL: mock.apiBaseURL,
+      sessionKeyStore: keys,
+    });
     keys.set(mock.apps.miniprogram.appID, 'oOfficial', 'HyVFkGl5F5OQWJZZaNzBBg==');
-    expect(await strategyWithKey.verifyRawData('oOfficial', official, '75e81ceda165f4ffa64f4068af58c64b8f54b88c')).toBe(true);
+    expect(await strategyWithKey.verifyRawData('oOfficial', official, '75e81ceda165f4ffa64f4068af58c64b8f54b88c')).toBe(
+      true,
+    );
     keys.set(mock.apps.miniprogram.appID, 'oOfficial', 'tiihtNczf5v6AKRyjwEUhQ==');
-    expect(await strategyWithKey.verifyRawData('oOfficial', official, '75e81ceda165f4ffa64f4068af58c64b8f54b88c')).toBe(false);
+    expect(await strategyWithKey.verifyRawData('oOfficial', official, '75e81ceda165f4ffa64f4068af58c64b8f54b88c')).toBe(
+      false,
+    );
   });
 
   it('fails no_session_key without a stored key', async () => {
-    expect((await rejection(s.verifyRawData(mock.openidOf('miniprogram', 'bob'), rawData, 'x'))).code).toBe('no_session_key');
+    expect((await rejection(s.verifyRawData(mock.openidOf('miniprogram', 'bob'), rawData, 'x'))).code).toBe(
+      'no_session_key',
+    );
   });
 });
 
@@ -151,7 +172,12 @@ describe('checkSessionKey', () => {
   });
 
   it('throws a configuration error rather than answering false', async () => {
-    const bad = new WeChatMiniProgramStrategy({ appID: mock.apps.miniprogram.appID, appSecret: 'f'.repeat(32), apiBaseURL: mock.apiBaseURL, sessionKeyStore: store });
+    const bad = new WeChatMiniProgramStrategy({
+      appID: mock.apps.miniprogram.appID,
+      appSecret: 'f'.repeat(32),
+      apiBaseURL: mock.apiBaseURL,
+      sessionKeyStore: store,
+    });
     await expect(bad.checkSessionKey(openid)).rejects.toMatchObject({ errcode: 40125 });
   });
 

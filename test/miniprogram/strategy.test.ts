@@ -19,7 +19,9 @@ beforeEach(() => mock.reset());
 
 function strategy(over: Record<string, unknown> = {}, verify?: (...args: any[]) => void): WeChatMiniProgramStrategy {
   const options = { ...mock.apps.miniprogram, apiBaseURL: mock.apiBaseURL, timeout: 250, ...over };
-  return verify ? new WeChatMiniProgramStrategy(options as never, verify as never) : new WeChatMiniProgramStrategy(options as never);
+  return verify
+    ? new WeChatMiniProgramStrategy(options as never, verify as never)
+    : new WeChatMiniProgramStrategy(options as never);
 }
 
 describe('WeChatMiniProgramStrategy', () => {
@@ -42,7 +44,12 @@ describe('WeChatMiniProgramStrategy', () => {
       });
       const key = sessionKeyStore.get(mock.apps.miniprogram.appID, openid) as string;
       expect(key).toMatch(/^[A-Za-z0-9+/]{22}==$/);
-      for (const text of [JSON.stringify(profile), util.inspect(profile, { depth: 9 }), util.inspect(s, { depth: 9, showHidden: true }), util.inspect(sessionKeyStore, { depth: 9, showHidden: true })]) {
+      for (const text of [
+        JSON.stringify(profile),
+        util.inspect(profile, { depth: 9 }),
+        util.inspect(s, { depth: 9, showHidden: true }),
+        util.inspect(sessionKeyStore, { depth: 9, showHidden: true }),
+      ]) {
         expect(text).not.toContain(key);
         expect(text).not.toContain(mock.apps.miniprogram.appSecret);
       }
@@ -61,7 +68,12 @@ describe('WeChatMiniProgramStrategy', () => {
     });
 
     it('reads a urlencoded body and falls back to the query string', async () => {
-      const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: { code: mock.miniProgramLogin('alice') }, query: {} };
+      const form = {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: { code: mock.miniProgramLogin('alice') },
+        query: {},
+      };
       expect((await authenticate(strategy(), form)).kind).toBe('success');
       const viaQuery = { method: 'POST', headers: {}, body: {}, query: { code: mock.miniProgramLogin('bob') } };
       const outcome = await authenticate(strategy(), viaQuery);
@@ -86,24 +98,47 @@ describe('WeChatMiniProgramStrategy', () => {
 
   describe('a code WeChat refuses', () => {
     it('fails invalid_code 40029 for an unknown code', async () => {
-      expect(await authenticate(strategy(), postJSON({ code: 'nope' }))).toMatchObject({ kind: 'fail', status: 400, challenge: { message: 'invalid_code', errcode: 40029 } });
+      expect(await authenticate(strategy(), postJSON({ code: 'nope' }))).toMatchObject({
+        kind: 'fail',
+        status: 400,
+        challenge: { message: 'invalid_code', errcode: 40029 },
+      });
     });
 
     it('fails invalid_code 40163 for a code already redeemed elsewhere', async () => {
       const code = mock.miniProgramLogin('alice');
       const { appID, appSecret } = mock.apps.miniprogram;
-      await request(`${mock.url}${JSCODE}?${qs([['appid', appID], ['secret', appSecret], ['js_code', code], ['grant_type', 'authorization_code']])}`);
-      expect(await authenticate(strategy(), postJSON({ code }))).toMatchObject({ kind: 'fail', status: 400, challenge: { message: 'invalid_code', errcode: 40163 } });
+      await request(
+        `${mock.url}${JSCODE}?${qs([
+          ['appid', appID],
+          ['secret', appSecret],
+          ['js_code', code],
+          ['grant_type', 'authorization_code'],
+        ])}`,
+      );
+      expect(await authenticate(strategy(), postJSON({ code }))).toMatchObject({
+        kind: 'fail',
+        status: 400,
+        challenge: { message: 'invalid_code', errcode: 40163 },
+      });
     });
 
     it('fails invalid_code 42003 when WeChat says the code expired', async () => {
       mock.setFault(JSCODE, 42003, 1);
-      expect(await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({ kind: 'fail', status: 400, challenge: { message: 'invalid_code', errcode: 42003 } });
+      expect(await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({
+        kind: 'fail',
+        status: 400,
+        challenge: { message: 'invalid_code', errcode: 42003 },
+      });
     });
 
     it('fails user_blocked 403 for a user WeChat blocked (40226)', async () => {
       mock.setUserBlocked('bob', true);
-      expect(await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('bob') }))).toEqual({ kind: 'fail', status: 403, challenge: { message: 'user_blocked', errcode: 40226 } });
+      expect(await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('bob') }))).toEqual({
+        kind: 'fail',
+        status: 403,
+        challenge: { message: 'user_blocked', errcode: 40226 },
+      });
       mock.setUserBlocked('bob', false);
       expect((await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('bob') }))).kind).toBe('success');
     });
@@ -111,7 +146,10 @@ describe('WeChatMiniProgramStrategy', () => {
 
   describe("WeChat's per-user minute quota (45011)", () => {
     it('errors with a retryable WeChatAPIError once the user spent it', async () => {
-      for (let i = 0; i < 3; i++) expect((await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('alice') }))).kind).toBe('success');
+      for (let i = 0; i < 3; i++)
+        expect((await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('alice') }))).kind).toBe(
+          'success',
+        );
       const outcome = await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('alice') }));
       expect(outcome.kind).toBe('error');
       const err = (outcome as { error: WeChatAPIError }).error;
@@ -145,12 +183,15 @@ describe('WeChatMiniProgramStrategy', () => {
   });
 
   describe('a transport failure on the first API base', () => {
-    it.each([[-1], ['502'], ['html'], ['timeout']] as const)('fails over to api2 after %s and succeeds', async (kind) => {
-      mock.setFault(JSCODE, kind, 1);
-      const outcome = await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('alice') }));
-      expect(outcome.kind).toBe('success');
-      expect(await requestCount(mock, '/api2' + JSCODE)).toBe(1);
-    });
+    it.each([[-1], ['502'], ['html'], ['timeout']] as const)(
+      'fails over to api2 after %s and succeeds',
+      async (kind) => {
+        mock.setFault(JSCODE, kind, 1);
+        const outcome = await authenticate(strategy(), postJSON({ code: mock.miniProgramLogin('alice') }));
+        expect(outcome.kind).toBe('success');
+        expect(await requestCount(mock, '/api2' + JSCODE)).toBe(1);
+      },
+    );
 
     it('errors when every base fails', async () => {
       mock.setFault(JSCODE, '502', 1);
@@ -185,68 +226,134 @@ describe('WeChatMiniProgramStrategy', () => {
       const s = strategy();
       const codes = ['alice', 'bob', 'alice', 'bob'].map((u) => [u, mock.miniProgramLogin(u)] as const);
       const outcomes = await Promise.all(codes.map(([, code]) => authenticate(s, postJSON({ code }))));
-      outcomes.forEach((o, i) => expect((o as { user: any }).user.openid).toBe(mock.openidOf('miniprogram', codes[i][0])));
+      outcomes.forEach((o, i) =>
+        expect((o as { user: any }).user.openid).toBe(mock.openidOf('miniprogram', codes[i][0])),
+      );
     });
   });
 
   describe('verify', () => {
     it('gets (profile, done), and its user, info and failures are the outcome', async () => {
-      const s = strategy({}, (profile: any, done: any) => (profile.openid ? done(null, { id: 'u1' }, { welcome: true }) : done(null, false)));
-      expect(await authenticate(s, postJSON({ code: mock.miniProgramLogin('alice') }))).toEqual({ kind: 'success', user: { id: 'u1' }, info: { welcome: true } });
+      const s = strategy({}, (profile: any, done: any) =>
+        profile.openid ? done(null, { id: 'u1' }, { welcome: true }) : done(null, false),
+      );
+      expect(await authenticate(s, postJSON({ code: mock.miniProgramLogin('alice') }))).toEqual({
+        kind: 'success',
+        user: { id: 'u1' },
+        info: { welcome: true },
+      });
       const refusing = strategy({}, (_p: any, done: any) => done(null, false, { message: 'banned' }));
-      expect(await authenticate(refusing, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({ kind: 'fail', challenge: { message: 'banned' } });
+      expect(await authenticate(refusing, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({
+        kind: 'fail',
+        challenge: { message: 'banned' },
+      });
     });
 
     it('gets (req, profile, done) with passReqToCallback', async () => {
-      const s = strategy({ passReqToCallback: true }, (req: any, profile: any, done: any) => done(null, { tenant: req.headers['x-tenant'], openid: profile.openid }));
+      const s = strategy({ passReqToCallback: true }, (req: any, profile: any, done: any) =>
+        done(null, { tenant: req.headers['x-tenant'], openid: profile.openid }),
+      );
       const outcome = await authenticate(s, postJSON({ code: mock.miniProgramLogin('bob') }, { 'x-tenant': 't1' }));
       expect((outcome as { user: any }).user).toEqual({ tenant: 't1', openid: mock.openidOf('miniprogram', 'bob') });
     });
 
     it('an error or a throw in verify is an error outcome', async () => {
       const failing = strategy({}, (_p: any, done: any) => done(new Error('db down')));
-      expect(await authenticate(failing, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({ kind: 'error', error: { message: 'db down' } });
+      expect(await authenticate(failing, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({
+        kind: 'error',
+        error: { message: 'db down' },
+      });
       const throwing = strategy({}, () => {
         throw new Error('bug');
       });
-      expect(await authenticate(throwing, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({ kind: 'error', error: { message: 'bug' } });
+      expect(await authenticate(throwing, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({
+        kind: 'error',
+        error: { message: 'bug' },
+      });
     });
 
     it('a store that fails is an error, and the login is not granted', async () => {
-      const broken = { get: () => undefined, set: () => Promise.reject(new Error('store down')), delete: () => undefined };
-      const outcome = await authenticate(strategy({ sessionKeyStore: broken }), postJSON({ code: mock.miniProgramLogin('alice') }));
+      const broken = {
+        get: () => undefined,
+        set: () => Promise.reject(new Error('store down')),
+        delete: () => undefined,
+      };
+      const outcome = await authenticate(
+        strategy({ sessionKeyStore: broken }),
+        postJSON({ code: mock.miniProgramLogin('alice') }),
+      );
       expect(outcome).toMatchObject({ kind: 'error', error: { message: 'store down' } });
     });
   });
 
   describe('a deduplicator that fails or answers for another process', () => {
-    const profile = () => ({ provider: 'wechat', id: 'oX', openid: 'oX', appID: mock.apps.miniprogram.appID, client: 'miniprogram', _json: { openid: 'oX' } });
+    const profile = () => ({
+      provider: 'wechat',
+      id: 'oX',
+      openid: 'oX',
+      appID: mock.apps.miniprogram.appID,
+      client: 'miniprogram',
+      _json: { openid: 'oX' },
+    });
 
     it('errors when begin throws or rejects, or a duplicate waits in vain', async () => {
       const storeDown = new Error('store down');
       for (const deduplicator of [
-        { begin: () => { throw storeDown; } },
+        {
+          begin: () => {
+            throw storeDown;
+          },
+        },
         { begin: () => Promise.reject(storeDown) },
         { begin: () => ({ role: 'follower' as const, outcome: Promise.reject(storeDown) }) },
       ]) {
-        expect(await authenticate(strategy({ deduplicator }), postJSON({ code: 'c' }))).toEqual({ kind: 'error', error: storeDown });
+        expect(await authenticate(strategy({ deduplicator }), postJSON({ code: 'c' }))).toEqual({
+          kind: 'error',
+          error: storeDown,
+        });
       }
       expect(await requestCount(mock, JSCODE)).toBe(0);
     });
 
     it("runs verify again with the first request's profile when it has no user (another instance)", async () => {
-      const deduplicator = { begin: async () => ({ role: 'follower' as const, outcome: Promise.resolve({ kind: 'success' as const, login: profile() }) }) };
+      const deduplicator = {
+        begin: async () => ({
+          role: 'follower' as const,
+          outcome: Promise.resolve({ kind: 'success' as const, login: profile() }),
+        }),
+      };
       const s = strategy({ deduplicator }, (p: any, done: any) => done(null, { replayed: p.openid }));
-      expect(await authenticate(s, postJSON({ code: 'c' }))).toMatchObject({ kind: 'success', user: { replayed: 'oX' } });
+      expect(await authenticate(s, postJSON({ code: 'c' }))).toMatchObject({
+        kind: 'success',
+        user: { replayed: 'oX' },
+      });
       expect(await requestCount(mock, JSCODE)).toBe(0);
     });
 
     it('replays a failure and an error of the first request', async () => {
-      const failure = { begin: () => ({ role: 'follower' as const, outcome: Promise.resolve({ kind: 'fail' as const, challenge: { message: 'invalid_code', errcode: 40163 }, status: 400 }) }) };
-      expect(await authenticate(strategy({ deduplicator: failure }), postJSON({ code: 'c' }))).toEqual({ kind: 'fail', challenge: { message: 'invalid_code', errcode: 40163 }, status: 400 });
+      const failure = {
+        begin: () => ({
+          role: 'follower' as const,
+          outcome: Promise.resolve({
+            kind: 'fail' as const,
+            challenge: { message: 'invalid_code', errcode: 40163 },
+            status: 400,
+          }),
+        }),
+      };
+      expect(await authenticate(strategy({ deduplicator: failure }), postJSON({ code: 'c' }))).toEqual({
+        kind: 'fail',
+        challenge: { message: 'invalid_code', errcode: 40163 },
+        status: 400,
+      });
       const boom = new Error('boom');
-      const error = { begin: () => ({ role: 'follower' as const, outcome: Promise.resolve({ kind: 'error' as const, error: boom }) }) };
-      expect(await authenticate(strategy({ deduplicator: error }), postJSON({ code: 'c' }))).toEqual({ kind: 'error', error: boom });
+      const error = {
+        begin: () => ({ role: 'follower' as const, outcome: Promise.resolve({ kind: 'error' as const, error: boom }) }),
+      };
+      expect(await authenticate(strategy({ deduplicator: error }), postJSON({ code: 'c' }))).toEqual({
+        kind: 'error',
+        error: boom,
+      });
     });
 
     it('ignores a second done() from verify', async () => {
@@ -254,7 +361,10 @@ describe('WeChatMiniProgramStrategy', () => {
         done(null, { first: p.openid });
         done(new Error('second call'));
       });
-      expect(await authenticate(s, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({ kind: 'success', user: { first: mock.openidOf('miniprogram', 'alice') } });
+      expect(await authenticate(s, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({
+        kind: 'success',
+        user: { first: mock.openidOf('miniprogram', 'alice') },
+      });
     });
   });
 
@@ -273,9 +383,13 @@ describe('WeChatMiniProgramStrategy', () => {
       process.env.WECHAT_MINIPROGRAM_APP_ID = mock.apps.miniprogram.appID;
       process.env.WECHAT_MINIPROGRAM_APP_SECRET = mock.apps.miniprogram.appSecret;
       process.env.WECHAT_API_BASE_URL = mock.apiBaseURL.join(',');
-      expect((await authenticate(new WeChatMiniProgramStrategy(), postJSON({ code: mock.miniProgramLogin('alice') }))).kind).toBe('success');
+      expect(
+        (await authenticate(new WeChatMiniProgramStrategy(), postJSON({ code: mock.miniProgramLogin('alice') }))).kind,
+      ).toBe('success');
       const s = new WeChatMiniProgramStrategy((profile, done) => done(null, { via: 'env', openid: profile.openid }));
-      expect(await authenticate(s, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({ user: { via: 'env' } });
+      expect(await authenticate(s, postJSON({ code: mock.miniProgramLogin('alice') }))).toMatchObject({
+        user: { via: 'env' },
+      });
     });
 
     it('names what is missing or wrong', () => {
@@ -284,8 +398,12 @@ describe('WeChatMiniProgramStrategy', () => {
       expect(() => new WeChatMiniProgramStrategy()).toThrow(/WECHAT_MINIPROGRAM_APP_ID/);
       expect(() => new WeChatMiniProgramStrategy({ appID: 'wx1' })).toThrow(/WECHAT_MINIPROGRAM_APP_SECRET/);
       expect(() => new WeChatMiniProgramStrategy('x' as never)).toThrow(/options must be an object/);
-      expect(() => new WeChatMiniProgramStrategy({ appID: 'a', appSecret: 'b' }, 'x' as never)).toThrow(/verify must be a function/);
-      expect(() => new WeChatMiniProgramStrategy((() => undefined) as never, (() => undefined) as never)).toThrow(/alone/);
+      expect(() => new WeChatMiniProgramStrategy({ appID: 'a', appSecret: 'b' }, 'x' as never)).toThrow(
+        /verify must be a function/,
+      );
+      expect(() => new WeChatMiniProgramStrategy((() => undefined) as never, (() => undefined) as never)).toThrow(
+        /alone/,
+      );
     });
   });
 

@@ -46,7 +46,9 @@ function run(command: string, args: string[], cwd = HERE): string {
     return execFileSync(command, args, { cwd, env: cleanEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${path.basename(command)} ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}${e.message}`);
+    throw new Error(
+      `${path.basename(command)} ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}${e.message}`,
+    );
   }
 }
 
@@ -55,7 +57,10 @@ function run(command: string, args: string[], cwd = HERE): string {
   let files: string[];
   beforeAll(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wechat-pack-'));
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], ROOT)) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
     tarball = path.join(dir, packed[0]!.filename);
     files = packed[0]!.files.map((f) => f.path);
     run('npm', ['install', '--no-save', '--prefer-offline', '--no-audit', '--no-fund', tarball]);
@@ -67,8 +72,21 @@ function run(command: string, args: string[], cwd = HERE): string {
   });
 
   it('holds both builds, the README, the emulator reference it links to, and no sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'README.md', 'lib/testing/README.md', 'LICENSE']));
-    expect(files.filter((f) => /^(test|example-app|bench)\//.test(f) || (f.startsWith('lib/') && f !== 'lib/testing/README.md'))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/cjs/index.js',
+        'dist/esm/index.js',
+        'dist/esm/index.d.ts',
+        'README.md',
+        'lib/testing/README.md',
+        'LICENSE',
+      ]),
+    );
+    expect(
+      files.filter(
+        (f) => /^(test|example-app|bench)\//.test(f) || (f.startsWith('lib/') && f !== 'lib/testing/README.md'),
+      ),
+    ).toEqual([]);
   });
 
   it("a production install (--omit=dev) into an empty project pulls none of the emulator's QR dependencies", () => {
@@ -82,7 +100,9 @@ function run(command: string, args: string[], cwd = HERE): string {
   }, 120_000);
 
   it('@arethetypeswrong/cli finds no problem (node10, node16 CJS and ESM, bundler; every entry point)', () => {
-    const report = JSON.parse(run(path.join(BIN, 'attw'), [tarball, '--format', 'json'])) as { analysis: { problems: unknown[] } };
+    const report = JSON.parse(run(path.join(BIN, 'attw'), [tarball, '--format', 'json'])) as {
+      analysis: { problems: unknown[] };
+    };
     expect(report.analysis.problems).toEqual([]);
   }, 60_000);
 
@@ -97,7 +117,11 @@ function run(command: string, args: string[], cwd = HERE): string {
     ['node10', 'TypeScript with node10 and no esModuleInterop', 'index.ts', path.join(OUT, 'node10/index.js')],
   ])('a %s consumer (%s)', (name, _title, _source, entry) => {
     it('typechecks with skipLibCheck: false, then logs in against the emulator from /testing', () => {
-      run(process.execPath, [path.join(HERE, 'node_modules/typescript/bin/tsc'), '-p', path.join(HERE, 'consumers', name, 'tsconfig.json')]);
+      run(process.execPath, [
+        path.join(HERE, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        path.join(HERE, 'consumers', name, 'tsconfig.json'),
+      ]);
       const printed = JSON.parse(run(process.execPath, [entry]).trim()) as { user: { openid: string; via: string } };
       expect(printed.user).toEqual({ openid: expect.stringMatching(/^o[A-Za-z0-9_-]{27}$/), via: name });
     }, 90_000);
@@ -109,7 +133,11 @@ function run(command: string, args: string[], cwd = HERE): string {
     });
 
     it('starts an emulator that answers, and stops on SIGTERM', async () => {
-      const child = spawn(path.join(BIN, 'wechat-mock'), ['--port', '0'], { cwd: HERE, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(path.join(BIN, 'wechat-mock'), ['--port', '0'], {
+        cwd: HERE,
+        env: cleanEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('wechat-mock printed no URL within 15 s')), 15_000);

@@ -17,7 +17,8 @@ import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes
 
 const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
 const SECRET = 'redis-store-test-secret-0123456789abcdef';
-if (!REDIS_BIN && !REQUIRE_REDIS) console.warn('redis stores: redis-server not found; skipping. Set REQUIRE_REDIS=1 to make this a failure.');
+if (!REDIS_BIN && !REQUIRE_REDIS)
+  console.warn('redis stores: redis-server not found; skipping. Set REQUIRE_REDIS=1 to make this a failure.');
 const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,12 +34,20 @@ describe('RedisCommands without a usable client', () => {
         throw new Error('The client is closed');
       },
     });
-    await expect(redis.get('k')).rejects.toMatchObject({ name: 'WeChatStoreError', store: 'redis', reason: 'unavailable', message: expect.stringMatching(/Redis GET failed \(The client is closed\)/) });
+    await expect(redis.get('k')).rejects.toMatchObject({
+      name: 'WeChatStoreError',
+      store: 'redis',
+      reason: 'unavailable',
+      message: expect.stringMatching(/Redis GET failed \(The client is closed\)/),
+    });
   });
 
   it('turns a non-Error rejection into a WeChatStoreError', async () => {
     const redis = new RedisCommands({ sendCommand: () => Promise.reject('boom') });
-    await expect(redis.del('k')).rejects.toMatchObject({ reason: 'unavailable', message: expect.stringContaining('boom') });
+    await expect(redis.del('k')).rejects.toMatchObject({
+      reason: 'unavailable',
+      message: expect.stringContaining('boom'),
+    });
   });
 
   it('gives up on a command with no answer after commandTimeout', async () => {
@@ -66,9 +75,13 @@ describe('Sealer', () => {
   });
 
   it('needs a secret of 32 characters or more, and never shows its key', () => {
-    expect(() => new Sealer('too-short', 'RedisDeduplicator')).toThrow(/RedisDeduplicator: options.secret must be at least 32 characters/);
+    expect(() => new Sealer('too-short', 'RedisDeduplicator')).toThrow(
+      /RedisDeduplicator: options.secret must be at least 32 characters/,
+    );
     expect(() => new Sealer(undefined as unknown as string, 'X')).toThrow(TypeError);
-    const shown = inspect(new Sealer(SECRET, 'test'), { showHidden: true, depth: Infinity }) + JSON.stringify(new Sealer(SECRET, 'test'));
+    const shown =
+      inspect(new Sealer(SECRET, 'test'), { showHidden: true, depth: Infinity }) +
+      JSON.stringify(new Sealer(SECRET, 'test'));
     expect(shown).not.toContain(SECRET);
   });
 });
@@ -118,9 +131,18 @@ maybe.each(['node-redis', 'ioredis'] as const)('on a real Redis through %s', (ki
       const b = new RedisDeduplicator(client, options);
       const settle = lead(await a.begin('k1'));
       const waiting = follow(await b.begin('k1'));
-      settle({ kind: 'success', user: { id: 'local only' }, info: { state: { returnTo: '/x' } }, login: { accessToken: 'ACCESS-T', profile: { openid: 'o1' } } });
+      settle({
+        kind: 'success',
+        user: { id: 'local only' },
+        info: { state: { returnTo: '/x' } },
+        login: { accessToken: 'ACCESS-T', profile: { openid: 'o1' } },
+      });
       // The user object never crosses processes; the login does, sealed.
-      await expect(waiting).resolves.toEqual({ kind: 'success', info: { state: { returnTo: '/x' } }, login: { accessToken: 'ACCESS-T', profile: { openid: 'o1' } } });
+      await expect(waiting).resolves.toEqual({
+        kind: 'success',
+        info: { state: { returnTo: '/x' } },
+        login: { accessToken: 'ACCESS-T', profile: { openid: 'o1' } },
+      });
       const stored = await raw.get('wechat:dedupe:k1');
       expect(stored).toMatch(/^s:/);
       expect(stored).not.toContain('ACCESS-T');
@@ -131,15 +153,32 @@ maybe.each(['node-redis', 'ioredis'] as const)('on a real Redis through %s', (ki
     it('replays a failure with its public challenge and status', async () => {
       const a = new RedisDeduplicator(client, options);
       lead(await a.begin('k2'))({ kind: 'fail', challenge: { message: 'invalid_code', errcode: 40163 }, status: 400 });
-      await expect(follow(await a.begin('k2'))).resolves.toEqual({ kind: 'fail', challenge: { message: 'invalid_code', errcode: 40163 }, status: 400 });
+      await expect(follow(await a.begin('k2'))).resolves.toEqual({
+        kind: 'fail',
+        challenge: { message: 'invalid_code', errcode: 40163 },
+        status: 400,
+      });
       lead(await a.begin('k2b'))({ kind: 'fail', challenge: { message: 'invalid_state' } }, { remember: false });
       expect(Number(await raw.run(['PTTL', 'wechat:dedupe:k2b']))).toBeLessThanOrEqual(2000);
-      await expect(follow(await a.begin('k2b'))).resolves.toEqual({ kind: 'fail', challenge: { message: 'invalid_state' }, status: undefined });
+      await expect(follow(await a.begin('k2b'))).resolves.toEqual({
+        kind: 'fail',
+        challenge: { message: 'invalid_state' },
+        status: undefined,
+      });
     });
 
     it.each<[string, Error, ErrorConstructor | typeof WeChatAPIError | typeof WeChatTransportError]>([
       ['a WeChatAPIError', new WeChatAPIError(-1, 'system error, rid: 1', '/sns/userinfo'), WeChatAPIError],
-      ['a WeChatTransportError', new WeChatTransportError('/sns/oauth2/access_token', 'api.weixin.qq.com', 'timeout', 'no answer within 5000 ms'), WeChatTransportError],
+      [
+        'a WeChatTransportError',
+        new WeChatTransportError(
+          '/sns/oauth2/access_token',
+          'api.weixin.qq.com',
+          'timeout',
+          'no answer within 5000 ms',
+        ),
+        WeChatTransportError,
+      ],
       ['any other error (as an Error with its name)', new TypeError('verify exploded'), Error],
     ])('replays %s as the same type and message', async (_name, error, type) => {
       const a = new RedisDeduplicator(client, options);
@@ -154,7 +193,10 @@ maybe.each(['node-redis', 'ioredis'] as const)('on a real Redis through %s', (ki
 
     it('keeps a WeChatAPIError marked retryable (45011, the per-user quota) retryable', async () => {
       const a = new RedisDeduplicator(client, options);
-      lead(await a.begin('k3-quota'))({ kind: 'error', error: new WeChatAPIError(45011, 'api minute-quota reach limit', '/sns/jscode2session', { retryable: true }) });
+      lead(await a.begin('k3-quota'))({
+        kind: 'error',
+        error: new WeChatAPIError(45011, 'api minute-quota reach limit', '/sns/jscode2session', { retryable: true }),
+      });
       const outcome = (await follow(await a.begin('k3-quota'))) as Extract<CallbackOutcome, { kind: 'error' }>;
       expect(outcome.error).toBeInstanceOf(WeChatAPIError);
       expect((outcome.error as WeChatAPIError).retryable).toBe(true);
@@ -172,11 +214,14 @@ maybe.each(['node-redis', 'ioredis'] as const)('on a real Redis through %s', (ki
       await expect(follow(await a.begin('k5'))).rejects.toMatchObject({ reason: 'no_outcome' });
     });
 
-    it('instances with different secrets cannot read each other\'s logins', async () => {
+    it("instances with different secrets cannot read each other's logins", async () => {
       const a = new RedisDeduplicator(client, options);
       const b = new RedisDeduplicator(client, { ...options, secret: `${SECRET}-other` });
       lead(await a.begin('k6'))({ kind: 'success', login: { accessToken: 'T' } });
-      await expect(follow(await b.begin('k6'))).rejects.toMatchObject({ reason: 'no_outcome', message: expect.stringMatching(/secrets differ/) });
+      await expect(follow(await b.begin('k6'))).rejects.toMatchObject({
+        reason: 'no_outcome',
+        message: expect.stringMatching(/secrets differ/),
+      });
     });
 
     it('needs a secret', () => {

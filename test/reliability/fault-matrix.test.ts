@@ -35,9 +35,7 @@ afterAll(async () => {
   await app?.close();
   await mock?.close();
   unhandled.stop();
-  console.log(
-    ['| call | fault | primary only (A) | primary + api2 (B) |', '|---|---|---|---|', ...rows].join('\n'),
-  );
+  console.log(['| call | fault | primary only (A) | primary + api2 (B) |', '|---|---|---|---|', ...rows].join('\n'));
 });
 
 interface Outcome {
@@ -51,7 +49,12 @@ async function login(): Promise<Outcome> {
   const cb = await browser.callbackURL(app.url);
   const res = await browser.get(cb);
   const body = (await res.json()) as Outcome['body'];
-  const summary = res.status === 200 ? 'success' : res.status === 401 ? `fail ${body.failed?.message}` : `error ${body.name}: ${body.error}`;
+  const summary =
+    res.status === 200
+      ? 'success'
+      : res.status === 401
+        ? `fail ${body.failed?.message}`
+        : `error ${body.name}: ${body.error}`;
   if (res.status === 200) {
     expect((await browser.me(app.url))?.openid).toBe(mock.openidOf('mp', 'alice'));
   }
@@ -94,68 +97,76 @@ async function assertHealthy() {
 }
 
 describe.each(CALLS)('%s call', (call, path) => {
-  it.each(KINDS.map((k) => [String(k), k] as const))('fault %s: A fails over, B errors clearly, then logins work again', async (_name, kind) => {
-    const results: string[] = [];
-    for (const both of [false, true]) {
-      // Refresh needs a real refresh token from a healthy login first.
-      const refreshToken = call === 'refresh' ? await freshRefreshToken() : '';
-      const before = await mockStats(mock);
-      arm(path, kind, both);
-      let summary: string;
-      if (call === 'refresh') {
-        const r = await refresh(refreshToken);
-        summary = r.summary;
-        if (!both) {
-          expect(r.summary).toBe('success');
-        } else {
-          expect(r.ok).toBeUndefined();
-          const expectedName = kind === -1 ? 'WeChatAPIError' : 'WeChatTransportError';
-          expect(r.err?.name).toBe(expectedName);
-          expect(r.err?.message).toMatch(kind === -1 ? /\/sns\/oauth2\/refresh_token answered errcode -1/ : /\/sns\/oauth2\/refresh_token on .* failed \(/);
-        }
-      } else {
-        const outcome = await login();
-        summary = outcome.summary;
-        // Note: the emulator's 'slow' fault waits *before* handling the
-        // request, so with the primary slow the backup redeems the code first
-        // and case A succeeds; the "primary consumed the code, then timed
-        // out" case is covered separately below.
-        if (!both) {
-          expect(outcome.status).toBe(200);
-        } else if (call === 'token') {
-          expect(outcome.status).toBe(500);
-          if (kind === -1) {
-            expect(outcome.body.name).toBe('WeChatAPIError');
-            expect(outcome.body.error).toMatch(/answered errcode -1/);
+  it.each(KINDS.map((k) => [String(k), k] as const))(
+    'fault %s: A fails over, B errors clearly, then logins work again',
+    async (_name, kind) => {
+      const results: string[] = [];
+      for (const both of [false, true]) {
+        // Refresh needs a real refresh token from a healthy login first.
+        const refreshToken = call === 'refresh' ? await freshRefreshToken() : '';
+        const before = await mockStats(mock);
+        arm(path, kind, both);
+        let summary: string;
+        if (call === 'refresh') {
+          const r = await refresh(refreshToken);
+          summary = r.summary;
+          if (!both) {
+            expect(r.summary).toBe('success');
           } else {
-            expect(outcome.body.name).toBe('InternalOAuthError');
-            expect(outcome.body.error).toBe('Failed to obtain access token');
-            const last = app.errors[app.errors.length - 1] as Error & { oauthError?: Error };
-            expect(last.oauthError?.name).toBe('WeChatTransportError');
-            if (kind === 'timeout' || kind === 'slow') expect(last.oauthError?.message).toMatch(/\(timeout\): no answer within 400 ms/);
+            expect(r.ok).toBeUndefined();
+            const expectedName = kind === -1 ? 'WeChatAPIError' : 'WeChatTransportError';
+            expect(r.err?.name).toBe(expectedName);
+            expect(r.err?.message).toMatch(
+              kind === -1
+                ? /\/sns\/oauth2\/refresh_token answered errcode -1/
+                : /\/sns\/oauth2\/refresh_token on .* failed \(/,
+            );
           }
         } else {
-          expect(outcome.status).toBe(500);
-          expect(outcome.body.name).toBe(kind === -1 ? 'WeChatAPIError' : 'WeChatTransportError');
-          expect(outcome.body.error).toMatch(/\/sns\/userinfo/);
+          const outcome = await login();
+          summary = outcome.summary;
+          // Note: the emulator's 'slow' fault waits *before* handling the
+          // request, so with the primary slow the backup redeems the code first
+          // and case A succeeds; the "primary consumed the code, then timed
+          // out" case is covered separately below.
+          if (!both) {
+            expect(outcome.status).toBe(200);
+          } else if (call === 'token') {
+            expect(outcome.status).toBe(500);
+            if (kind === -1) {
+              expect(outcome.body.name).toBe('WeChatAPIError');
+              expect(outcome.body.error).toMatch(/answered errcode -1/);
+            } else {
+              expect(outcome.body.name).toBe('InternalOAuthError');
+              expect(outcome.body.error).toBe('Failed to obtain access token');
+              const last = app.errors[app.errors.length - 1] as Error & { oauthError?: Error };
+              expect(last.oauthError?.name).toBe('WeChatTransportError');
+              if (kind === 'timeout' || kind === 'slow')
+                expect(last.oauthError?.message).toMatch(/\(timeout\): no answer within 400 ms/);
+            }
+          } else {
+            expect(outcome.status).toBe(500);
+            expect(outcome.body.name).toBe(kind === -1 ? 'WeChatAPIError' : 'WeChatTransportError');
+            expect(outcome.body.error).toMatch(/\/sns\/userinfo/);
+          }
         }
+        const stats = await mockStats(mock);
+        const primaryHits = (stats[path] ?? 0) - (before[path] ?? 0);
+        const backupHits = (stats[`/api2${path}`] ?? 0) - (before[`/api2${path}`] ?? 0);
+        expect(primaryHits).toBeGreaterThanOrEqual(1);
+        // Case A: the backup is tried exactly once; case B: both are tried.
+        expect(backupHits).toBe(1);
+        results.push(`${summary} (primary ${primaryHits}, api2 ${backupHits})`);
+        // The same app keeps working after the fault.
+        await assertHealthy();
       }
-      const stats = await mockStats(mock);
-      const primaryHits = (stats[path] ?? 0) - (before[path] ?? 0);
-      const backupHits = (stats[`/api2${path}`] ?? 0) - (before[`/api2${path}`] ?? 0);
-      expect(primaryHits).toBeGreaterThanOrEqual(1);
-      // Case A: the backup is tried exactly once; case B: both are tried.
-      expect(backupHits).toBe(1);
-      results.push(`${summary} (primary ${primaryHits}, api2 ${backupHits})`);
-      // The same app keeps working after the fault.
-      await assertHealthy();
-    }
-    rows.push(`| ${call} | ${String(kind)} | ${cell(results[0])} | ${cell(results[1])} |`);
-  });
+      rows.push(`| ${call} | ${String(kind)} | ${cell(results[0])} | ${cell(results[1])} |`);
+    },
+  );
 });
 
 describe('token call: the primary consumed the code, then timed out', () => {
-  it('reports the timeout (InternalOAuthError), not the backup\'s 40163 echo as invalid_code', async () => {
+  it("reports the timeout (InternalOAuthError), not the backup's 40163 echo as invalid_code", async () => {
     const browser = new Browser();
     const cb = await browser.callbackURL(app.url);
     const code = new URL(cb).searchParams.get('code') as string;
@@ -170,7 +181,9 @@ describe('token call: the primary consumed the code, then timed out', () => {
     const last = app.errors[app.errors.length - 1] as Error & { oauthError?: Error };
     expect(last.oauthError?.name).toBe('WeChatTransportError');
     expect(last.oauthError?.message).toMatch(/\(timeout\): no answer within 400 ms/);
-    rows.push(`| token | primary consumed + timeout | — | ${cell(`error ${body.name}: ${body.error} (cause: ${last.oauthError?.message})`)} |`);
+    rows.push(
+      `| token | primary consumed + timeout | — | ${cell(`error ${body.name}: ${body.error} (cause: ${last.oauthError?.message})`)} |`,
+    );
     await assertHealthy();
   });
 });

@@ -39,12 +39,51 @@ const hostileValue = fc.oneof(
   { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9]{32}$/) }, // looks like a real code
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.constantFrom('a', 'Z', '9', '爱', '😀', '%', '\u0000', '\ud800', '<', '"', '&'), fc.integer({ min: 1000, max: 8000 })).map(([c, n]) => c.repeat(Math.floor(n / Math.max(1, Buffer.byteLength(c))))),
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('a', 'Z', '9', '爱', '😀', '%', '\u0000', '\ud800', '<', '"', '&'),
+        fc.integer({ min: 1000, max: 8000 }),
+      )
+      .map(([c, n]) => c.repeat(Math.floor(n / Math.max(1, Buffer.byteLength(c))))),
   },
-  { weight: 2, arbitrary: fc.constantFrom('', 'authdeny', 'access_denied', 'undefined', 'null', '[object Object]', '__proto__', 'constructor', 'toString', '%zz', '%', '%00', '#frag', '0'.repeat(129)) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '',
+      'authdeny',
+      'access_denied',
+      'undefined',
+      'null',
+      '[object Object]',
+      '__proto__',
+      'constructor',
+      'toString',
+      '%zz',
+      '%',
+      '%00',
+      '#frag',
+      '0'.repeat(129),
+    ),
+  },
 );
 
-const key = fc.constantFrom('code', 'state', 'error', 'code[]', 'state[0]', 'code[a]', '__proto__', 'constructor', 'constructor[prototype][x]', '__proto__[code]', 'hasOwnProperty', 'toString', 'error_description', 'CODE', '');
+const key = fc.constantFrom(
+  'code',
+  'state',
+  'error',
+  'code[]',
+  'state[0]',
+  'code[a]',
+  '__proto__',
+  'constructor',
+  'constructor[prototype][x]',
+  '__proto__[code]',
+  'hasOwnProperty',
+  'toString',
+  'error_description',
+  'CODE',
+  '',
+);
 
 /** How a pair is put on the wire. */
 const encoding = fc.constantFrom('component', 'bytes', 'raw');
@@ -91,7 +130,9 @@ describe('callback query fuzz', () => {
       fc.asyncProperty(caseArb, async ({ pairs, useValidState, validStateTwice }) => {
         // One real login started per 100 cases keeps valid states in the mix.
         if (n++ % 100 === 0) await newLogin();
-        const parts = pairs.map(([k, v, how, noValue]) => (noValue && v === '' ? encodePart(k, how) : `${encodePart(k, how)}=${encodePart(v, how)}`));
+        const parts = pairs.map(([k, v, how, noValue]) =>
+          noValue && v === '' ? encodePart(k, how) : `${encodePart(k, how)}=${encodePart(v, how)}`,
+        );
         if (useValidState && validState) {
           parts.push(`state=${validState}`);
           if (validStateTwice) parts.push(`state=${validState}`);

@@ -26,7 +26,9 @@ const DEDUPE_SECRET = 'dedupe-secret-for-tests-0123456789abcdef';
 const STATE_SECRET = 'state-secret-for-tests-0123456789abcdef';
 
 if (!REDIS_BIN && !REQUIRE_REDIS) {
-  console.warn('multi-instance-dedupe: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping. Set REQUIRE_REDIS=1 to make this a failure.');
+  console.warn(
+    'multi-instance-dedupe: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping. Set REQUIRE_REDIS=1 to make this a failure.',
+  );
 }
 const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
 
@@ -69,7 +71,11 @@ interface Cluster {
  * kind, its sessions in Redis too when `redisSessions`), and a round-robin
  * balancer in front. Stopped after the block.
  */
-function clusterFor(kinds: ClientKind[], redisSessions: boolean, optionsFor: (client: RedisClientLike) => LoginAppOptions): Cluster {
+function clusterFor(
+  kinds: ClientKind[],
+  redisSessions: boolean,
+  optionsFor: (client: RedisClientLike) => LoginAppOptions,
+): Cluster {
   const cluster = { connections: [], apps: [] } as unknown as Cluster;
   beforeAll(async () => {
     cluster.redis = await startRedis();
@@ -112,78 +118,85 @@ maybe.each([
   ['ioredis', 'session', 2],
   ['ioredis', 'signed', 3],
   ['node-redis', 'session', 3],
-] as Array<[ClientKind, StoreKind, number]>)('%s, the %s state store, %i instances behind a round-robin balancer', (clientKind, storeKind, count) => {
-  const cluster = clusterFor(Array(count).fill(clientKind), true, (client) => ({
-    store: stateStore(storeKind, new RedisSeenStore(client)),
-    strategy: { deduplicator: new RedisDeduplicator(client, { secret: DEDUPE_SECRET }) },
-  }));
-  let balancer: Balancer;
-  beforeAll(() => {
-    balancer = cluster.balancer;
-  });
+] as Array<[ClientKind, StoreKind, number]>)(
+  '%s, the %s state store, %i instances behind a round-robin balancer',
+  (clientKind, storeKind, count) => {
+    const cluster = clusterFor(Array(count).fill(clientKind), true, (client) => ({
+      store: stateStore(storeKind, new RedisSeenStore(client)),
+      strategy: { deduplicator: new RedisDeduplicator(client, { secret: DEDUPE_SECRET }) },
+    }));
+    let balancer: Balancer;
+    beforeAll(() => {
+      balancer = cluster.balancer;
+    });
 
-  const alice = () => mock.openidOf('mp', 'alice');
-  const openidOf = async (res: Response) => ((await res.json()) as { user?: { openid: string } }).user?.openid;
+    const alice = () => mock.openidOf('mp', 'alice');
+    const openidOf = async (res: Response) => ((await res.json()) as { user?: { openid: string } }).user?.openid;
 
-  it('concurrent duplicates with the pre-login cookie, on different instances: both log in as the same user, one token exchange', async () => {
-    mock.setFault('/sns/oauth2/access_token', 'slow', 1);
-    const browser = new Browser();
-    const callback = await browser.callbackURL(balancer.url);
-    const cancelledTab = browser.fork();
-    const [first, duplicate] = await Promise.all([browser.get(callback), cancelledTab.get(callback)]);
-    expect([first.status, duplicate.status]).toEqual([200, 200]);
-    expect(await openidOf(first)).toBe(alice());
-    expect(await openidOf(duplicate)).toBe(alice());
-    expect(await tokenExchanges(mock)).toBe(1);
-    // The tab whose answer landed last is logged in, on every instance.
-    for (let i = 0; i < count; i++) expect((await cancelledTab.me(balancer.url))?.openid).toBe(alice());
-  });
-
-  it('a back-to-back duplicate with the pre-login cookie, on another instance: logs in as the same user, one token exchange', async () => {
-    const browser = new Browser();
-    const callback = await browser.callbackURL(balancer.url);
-    const cancelledTab = browser.fork();
-    expect((await browser.get(callback)).status).toBe(200);
-    const duplicate = await cancelledTab.get(callback);
-    expect(duplicate.status).toBe(200);
-    expect(await openidOf(duplicate)).toBe(alice());
-    expect(await tokenExchanges(mock)).toBe(1);
-    for (let i = 0; i < count; i++) expect((await cancelledTab.me(balancer.url))?.openid).toBe(alice());
-  });
-
-  it('a browser that got both answers stays logged in, whichever lands last', async () => {
-    const browser = new Browser();
-    const callback = await browser.callbackURL(balancer.url);
-    await Promise.all([browser.get(callback), browser.get(callback)]);
-    for (let i = 0; i < count; i++) expect((await browser.me(balancer.url))?.openid).toBe(alice());
-  });
-
-  it('a stranger replaying the callback URL (no cookie, or its own cookies) is never logged in', async () => {
-    const browser = new Browser();
-    const callback = await browser.callbackURL(balancer.url);
-    const withoutCookies = new Browser();
-    const withOwnCookies = new Browser();
-    await withOwnCookies.callbackURL(balancer.url); // its own session and login nonce
-    const [own, none, stranger] = await Promise.all([browser.get(callback), withoutCookies.get(callback), withOwnCookies.get(callback)]);
-    expect(own.status).toBe(200);
-    expect([none.status, stranger.status]).toEqual([401, 401]);
-    expect(await withoutCookies.me(balancer.url)).toBeNull();
-    expect(await withOwnCookies.me(balancer.url)).toBeNull();
-    expect(await tokenExchanges(mock)).toBe(1);
-  });
-
-  it('each of 12 double-callback logins redeems its code exactly once', async () => {
-    const logins = Array.from({ length: 12 }, async () => {
+    it('concurrent duplicates with the pre-login cookie, on different instances: both log in as the same user, one token exchange', async () => {
+      mock.setFault('/sns/oauth2/access_token', 'slow', 1);
       const browser = new Browser();
       const callback = await browser.callbackURL(balancer.url);
       const cancelledTab = browser.fork();
-      const answers = await Promise.all([browser.get(callback), cancelledTab.get(callback)]);
-      return answers.map((a) => a.status);
+      const [first, duplicate] = await Promise.all([browser.get(callback), cancelledTab.get(callback)]);
+      expect([first.status, duplicate.status]).toEqual([200, 200]);
+      expect(await openidOf(first)).toBe(alice());
+      expect(await openidOf(duplicate)).toBe(alice());
+      expect(await tokenExchanges(mock)).toBe(1);
+      // The tab whose answer landed last is logged in, on every instance.
+      for (let i = 0; i < count; i++) expect((await cancelledTab.me(balancer.url))?.openid).toBe(alice());
     });
-    for (const statuses of await Promise.all(logins)) expect(statuses).toEqual([200, 200]);
-    expect(await tokenExchanges(mock)).toBe(12);
-  });
-});
+
+    it('a back-to-back duplicate with the pre-login cookie, on another instance: logs in as the same user, one token exchange', async () => {
+      const browser = new Browser();
+      const callback = await browser.callbackURL(balancer.url);
+      const cancelledTab = browser.fork();
+      expect((await browser.get(callback)).status).toBe(200);
+      const duplicate = await cancelledTab.get(callback);
+      expect(duplicate.status).toBe(200);
+      expect(await openidOf(duplicate)).toBe(alice());
+      expect(await tokenExchanges(mock)).toBe(1);
+      for (let i = 0; i < count; i++) expect((await cancelledTab.me(balancer.url))?.openid).toBe(alice());
+    });
+
+    it('a browser that got both answers stays logged in, whichever lands last', async () => {
+      const browser = new Browser();
+      const callback = await browser.callbackURL(balancer.url);
+      await Promise.all([browser.get(callback), browser.get(callback)]);
+      for (let i = 0; i < count; i++) expect((await browser.me(balancer.url))?.openid).toBe(alice());
+    });
+
+    it('a stranger replaying the callback URL (no cookie, or its own cookies) is never logged in', async () => {
+      const browser = new Browser();
+      const callback = await browser.callbackURL(balancer.url);
+      const withoutCookies = new Browser();
+      const withOwnCookies = new Browser();
+      await withOwnCookies.callbackURL(balancer.url); // its own session and login nonce
+      const [own, none, stranger] = await Promise.all([
+        browser.get(callback),
+        withoutCookies.get(callback),
+        withOwnCookies.get(callback),
+      ]);
+      expect(own.status).toBe(200);
+      expect([none.status, stranger.status]).toEqual([401, 401]);
+      expect(await withoutCookies.me(balancer.url)).toBeNull();
+      expect(await withOwnCookies.me(balancer.url)).toBeNull();
+      expect(await tokenExchanges(mock)).toBe(1);
+    });
+
+    it('each of 12 double-callback logins redeems its code exactly once', async () => {
+      const logins = Array.from({ length: 12 }, async () => {
+        const browser = new Browser();
+        const callback = await browser.callbackURL(balancer.url);
+        const cancelledTab = browser.fork();
+        const answers = await Promise.all([browser.get(callback), cancelledTab.get(callback)]);
+        return answers.map((a) => a.status);
+      });
+      for (const statuses of await Promise.all(logins)) expect(statuses).toEqual([200, 200]);
+      expect(await tokenExchanges(mock)).toBe(12);
+    });
+  },
+);
 
 maybe('Redis stopped in the middle of a run (SignedStateStore, two instances)', () => {
   // Memory sessions per instance: only the coordination is in Redis, so the callback reaches the strategy.
@@ -224,7 +237,8 @@ maybe('Redis stopped in the middle of a run (SignedStateStore, two instances)', 
     cluster.redis = await startRedis(cluster.redis.port);
     // The clients reconnect on their own (their own backoff); then a new login works.
     const deadline = Date.now() + 20_000;
-    while (!connections.every((c) => c.ready()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!connections.every((c) => c.ready()) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(connections.every((c) => c.ready())).toBe(true);
     const after = new Browser();
     const res = await after.get(await after.callbackURL(balancer.url));

@@ -42,7 +42,9 @@ async function crossInstanceLogin(a: LoginApp, b: LoginApp) {
 }
 
 if (!REDIS_BIN && !REQUIRE_REDIS) {
-  console.warn('multi-instance: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping the shared-Redis tests. Set REQUIRE_REDIS=1 to make this a failure.');
+  console.warn(
+    'multi-instance: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping the shared-Redis tests. Set REQUIRE_REDIS=1 to make this a failure.',
+  );
 }
 
 (REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip)('two instances sharing Redis sessions', () => {
@@ -90,7 +92,9 @@ if (!REDIS_BIN && !REQUIRE_REDIS) {
   });
 
   it('several interleaved cross-instance logins all succeed', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? crossInstanceLogin(a, b) : crossInstanceLogin(b, a))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? crossInstanceLogin(a, b) : crossInstanceLogin(b, a))),
+    );
     for (const r of results) expect(r.status).toBe(200);
   });
 });
@@ -126,8 +130,10 @@ describe('two instances with SignedStateStore and no shared state storage', () =
     expect(body.failed?.message).toBe('invalid_state');
   });
 
-  it('a different secret on B rejects A\'s state', async () => {
-    const other = await startLoginApp(mock, { store: new SignedStateStore({ secret: 'another-secret-entirely-0123456789abcdef' }) });
+  it("a different secret on B rejects A's state", async () => {
+    const other = await startLoginApp(mock, {
+      store: new SignedStateStore({ secret: 'another-secret-entirely-0123456789abcdef' }),
+    });
     try {
       const browser = new Browser();
       const cb = await browser.callbackURL(a.url);

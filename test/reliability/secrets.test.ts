@@ -11,7 +11,15 @@ import type { FaultKind } from '../../lib/testing/types';
 import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
 import { freePort } from '../helpers/processes';
 import { exchange, json, setFaultOnBothBases } from '../testing/helpers';
-import { callbackParams, login as appLogin, startApp, TestBrowser, TEST_SESSION_SECRET, WECHAT_UA, type Harness } from '../example-app/helpers';
+import {
+  callbackParams,
+  login as appLogin,
+  startApp,
+  TestBrowser,
+  TEST_SESSION_SECRET,
+  WECHAT_UA,
+  type Harness,
+} from '../example-app/helpers';
 
 const WRONG_SECRET = 'ffffffffffffffffffffffffffff0bad';
 const TOKEN = '/sns/oauth2/access_token';
@@ -74,7 +82,9 @@ beforeAll(async () => {
   good = await startLoginApp(mock, { strategy: { timeout: 300 } });
   bad = await startLoginApp(mock, { strategy: { timeout: 300, appSecret: WRONG_SECRET } });
   const port = await freePort();
-  dead = await startLoginApp(mock, { strategy: { timeout: 300, apiBaseURL: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/api2`] } });
+  dead = await startLoginApp(mock, {
+    strategy: { timeout: 300, apiBaseURL: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/api2`] },
+  });
 });
 
 afterAll(async () => {
@@ -226,7 +236,10 @@ describe('example app pages', () => {
     }
     const list = [h.mock.apps.mp.appSecret, h.mock.apps.web.appSecret, TEST_SESSION_SECRET, ...seenCodes];
     const leaks: string[] = [];
-    for (const [where, text] of [...h.bodies.map((b, i) => [`body[${i}]`, b]), ...h.logs.map((l, i) => [`log[${i}]`, l])]) {
+    for (const [where, text] of [
+      ...h.bodies.map((b, i) => [`body[${i}]`, b]),
+      ...h.logs.map((l, i) => [`log[${i}]`, l]),
+    ]) {
       for (const secret of list) if (text.includes(secret)) leaks.push(`${where} contains ${secret.slice(0, 6)}…`);
     }
     // The emulator's own pages are in h.bodies too; only the app's must be clean, but the emulator never echoes secrets either.
@@ -304,7 +317,10 @@ describe('Mini Program and mobile app: session_key, phone codes and access token
     const appCode = mock.appLogin('alice');
     list.push(appCode);
     const appOk = await run(app, postJSON({ code: appCode }));
-    seen.push(appOk, await run(new WeChatAppStrategy({ ...mock.apps.app, apiBaseURL: mock.apiBaseURL }), postJSON({ code: appCode })));
+    seen.push(
+      appOk,
+      await run(new WeChatAppStrategy({ ...mock.apps.app, apiBaseURL: mock.apiBaseURL }), postJSON({ code: appCode })),
+    );
     for (const kind of FAST_FAULTS) {
       setFaultOnBothBases(mock, USERINFO, kind);
       const code = mock.appLogin('bob');
@@ -318,12 +334,21 @@ describe('Mini Program and mobile app: session_key, phone codes and access token
       console.error('mini program outcome:', value);
       texts.push(...errorTexts(value), util.inspect(item, { depth: 9, showHidden: true }));
     }
-    texts.push(util.inspect(mini, { depth: 9, showHidden: true }), util.inspect(keys, { depth: 9, showHidden: true }), util.inspect(mini.accessTokens, { depth: 9, showHidden: true }), ...printed);
+    texts.push(
+      util.inspect(mini, { depth: 9, showHidden: true }),
+      util.inspect(keys, { depth: 9, showHidden: true }),
+      util.inspect(mini.accessTokens, { depth: 9, showHidden: true }),
+      ...printed,
+    );
     const secretsList = [...new Set(list.filter((s) => typeof s === 'string' && s.length >= 8))];
     expect(secretsList.length).toBeGreaterThan(30);
-    expect(seen.filter((o) => o instanceof Error || (o as { kind?: string }).kind === 'error').length).toBeGreaterThan(15);
+    expect(seen.filter((o) => o instanceof Error || (o as { kind?: string }).kind === 'error').length).toBeGreaterThan(
+      15,
+    );
     const leaks: string[] = [];
-    for (const [i, text] of texts.entries()) for (const secret of secretsList) if (text.includes(secret)) leaks.push(`text[${i}] contains ${secret.slice(0, 6)}…`);
+    for (const [i, text] of texts.entries())
+      for (const secret of secretsList)
+        if (text.includes(secret)) leaks.push(`text[${i}] contains ${secret.slice(0, 6)}…`);
     expect(leaks).toEqual([]);
   });
 });

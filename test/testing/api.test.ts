@@ -21,7 +21,8 @@ describe('WeChat emulator /sns APIs', () => {
   afterAll(() => mock.close());
   beforeEach(() => mock.reset());
 
-  const sns = (path: string, params: Array<[string, string]>): Promise<HttpResult> => get(`${mock.apiBaseURL[0]}${path}?${qs(params)}`);
+  const sns = (path: string, params: Array<[string, string]>): Promise<HttpResult> =>
+    get(`${mock.apiBaseURL[0]}${path}?${qs(params)}`);
 
   describe('GET /sns/oauth2/access_token', () => {
     describe('with a fresh snsapi_userinfo code of the Official Account', () => {
@@ -39,7 +40,14 @@ describe('WeChat emulator /sns APIs', () => {
       it('answers text/plain JSON in WeChat field order, with unionid', () => {
         expect(r.status).toBe(200);
         expect(r.headers['content-type']).toBe('text/plain');
-        expect(Object.keys(json(r))).toEqual(['access_token', 'expires_in', 'refresh_token', 'openid', 'scope', 'unionid']);
+        expect(Object.keys(json(r))).toEqual([
+          'access_token',
+          'expires_in',
+          'refresh_token',
+          'openid',
+          'scope',
+          'unionid',
+        ]);
       });
 
       it('returns WeChat-shaped values', () => {
@@ -81,7 +89,15 @@ describe('WeChat emulator /sns APIs', () => {
       it('adds is_snapshotuser:1 after unionid and uses fresh virtual ids each time', async () => {
         const a = await login(mock, 'mp', { user: 'snapshot' });
         const b = await login(mock, 'mp', { user: 'snapshot' });
-        expect(Object.keys(a)).toEqual(['access_token', 'expires_in', 'refresh_token', 'openid', 'scope', 'unionid', 'is_snapshotuser']);
+        expect(Object.keys(a)).toEqual([
+          'access_token',
+          'expires_in',
+          'refresh_token',
+          'openid',
+          'scope',
+          'unionid',
+          'is_snapshotuser',
+        ]);
         expect(a.is_snapshotuser).toBe(1);
         expect(a.openid).toMatch(OPENID_RE);
         expect(a.openid).not.toBe(mock.openidOf('mp', 'snapshot'));
@@ -94,13 +110,73 @@ describe('WeChat emulator /sns APIs', () => {
     describe('errors', () => {
       const app = (): { appID: string; appSecret: string } => mock.apps.mp;
       it.each([
-        ['no appid', 41002, (c: string): Array<[string, string]> => [['secret', app().appSecret], ['code', c], ['grant_type', 'authorization_code']]],
-        ['no secret', 41004, (c: string): Array<[string, string]> => [['appid', app().appID], ['code', c], ['grant_type', 'authorization_code']]],
-        ['no code', 41008, (): Array<[string, string]> => [['appid', app().appID], ['secret', app().appSecret], ['grant_type', 'authorization_code']]],
-        ['an unknown appid', 40013, (c: string): Array<[string, string]> => [['appid', 'wx0000000000000000'], ['secret', app().appSecret], ['code', c], ['grant_type', 'authorization_code']]],
-        ['a wrong secret', 40125, (c: string): Array<[string, string]> => [['appid', app().appID], ['secret', '0'.repeat(32)], ['code', c], ['grant_type', 'authorization_code']]],
-        ['a wrong grant_type', 40002, (c: string): Array<[string, string]> => [['appid', app().appID], ['secret', app().appSecret], ['code', c], ['grant_type', 'client_credentials']]],
-        ['an unknown code', 40029, (): Array<[string, string]> => [['appid', app().appID], ['secret', app().appSecret], ['code', 'A'.repeat(32)], ['grant_type', 'authorization_code']]],
+        [
+          'no appid',
+          41002,
+          (c: string): Array<[string, string]> => [
+            ['secret', app().appSecret],
+            ['code', c],
+            ['grant_type', 'authorization_code'],
+          ],
+        ],
+        [
+          'no secret',
+          41004,
+          (c: string): Array<[string, string]> => [
+            ['appid', app().appID],
+            ['code', c],
+            ['grant_type', 'authorization_code'],
+          ],
+        ],
+        [
+          'no code',
+          41008,
+          (): Array<[string, string]> => [
+            ['appid', app().appID],
+            ['secret', app().appSecret],
+            ['grant_type', 'authorization_code'],
+          ],
+        ],
+        [
+          'an unknown appid',
+          40013,
+          (c: string): Array<[string, string]> => [
+            ['appid', 'wx0000000000000000'],
+            ['secret', app().appSecret],
+            ['code', c],
+            ['grant_type', 'authorization_code'],
+          ],
+        ],
+        [
+          'a wrong secret',
+          40125,
+          (c: string): Array<[string, string]> => [
+            ['appid', app().appID],
+            ['secret', '0'.repeat(32)],
+            ['code', c],
+            ['grant_type', 'authorization_code'],
+          ],
+        ],
+        [
+          'a wrong grant_type',
+          40002,
+          (c: string): Array<[string, string]> => [
+            ['appid', app().appID],
+            ['secret', app().appSecret],
+            ['code', c],
+            ['grant_type', 'client_credentials'],
+          ],
+        ],
+        [
+          'an unknown code',
+          40029,
+          (): Array<[string, string]> => [
+            ['appid', app().appID],
+            ['secret', app().appSecret],
+            ['code', 'A'.repeat(32)],
+            ['grant_type', 'authorization_code'],
+          ],
+        ],
       ])('answers %s with errcode %i and does not consume the code', async (_name, errcode, params) => {
         const code = await obtainCode(mock, 'mp');
         expectErr(await sns('/sns/oauth2/access_token', params(code)), errcode);
@@ -115,7 +191,11 @@ describe('WeChat emulator /sns APIs', () => {
 
       it('escapes / as \\/ in errmsg-free bodies too (headimgurl)', async () => {
         const b = await login(mock, 'mp');
-        const r = await sns('/sns/userinfo', [['access_token', b.access_token], ['openid', b.openid], ['lang', 'zh_CN']]);
+        const r = await sns('/sns/userinfo', [
+          ['access_token', b.access_token],
+          ['openid', b.openid],
+          ['lang', 'zh_CN'],
+        ]);
         expect(r.body).toContain('"headimgurl":"http:\\/\\/127.0.0.1:');
       });
     });
@@ -147,7 +227,11 @@ describe('WeChat emulator /sns APIs', () => {
 
   describe('GET /sns/oauth2/refresh_token', () => {
     const refresh = (appid: string, token: string, grant = 'refresh_token'): Promise<HttpResult> =>
-      sns('/sns/oauth2/refresh_token', [['appid', appid], ['grant_type', grant], ['refresh_token', token]]);
+      sns('/sns/oauth2/refresh_token', [
+        ['appid', appid],
+        ['grant_type', grant],
+        ['refresh_token', token],
+      ]);
 
     it('needs no secret and returns the same, still valid access token in field order', async () => {
       const b = await login(mock, 'mp');
@@ -155,16 +239,68 @@ describe('WeChat emulator /sns APIs', () => {
       expect(r.headers['content-type']).toBe('text/plain');
       const body = json(r);
       expect(Object.keys(body)).toEqual(['access_token', 'expires_in', 'refresh_token', 'openid', 'scope']);
-      expect(body).toEqual({ access_token: b.access_token, expires_in: 7200, refresh_token: b.refresh_token, openid: b.openid, scope: 'snsapi_userinfo' });
+      expect(body).toEqual({
+        access_token: b.access_token,
+        expires_in: 7200,
+        refresh_token: b.refresh_token,
+        openid: b.openid,
+        scope: 'snsapi_userinfo',
+      });
     });
 
     it.each([
-      ['no appid', 41002, (t: string): Array<[string, string]> => [['grant_type', 'refresh_token'], ['refresh_token', t]]],
-      ['no refresh_token', 41003, (): Array<[string, string]> => [['appid', mock.apps.mp.appID], ['grant_type', 'refresh_token']]],
-      ['an unknown appid', 40013, (t: string): Array<[string, string]> => [['appid', 'wx0000000000000000'], ['grant_type', 'refresh_token'], ['refresh_token', t]]],
-      ['a wrong grant_type', 40002, (t: string): Array<[string, string]> => [['appid', mock.apps.mp.appID], ['grant_type', 'authorization_code'], ['refresh_token', t]]],
-      ['an unknown refresh_token', 40030, (): Array<[string, string]> => [['appid', mock.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', '83_nope']]],
-      ['a refresh_token of another app', 40030, (t: string): Array<[string, string]> => [['appid', mock.apps.web.appID], ['grant_type', 'refresh_token'], ['refresh_token', t]]],
+      [
+        'no appid',
+        41002,
+        (t: string): Array<[string, string]> => [
+          ['grant_type', 'refresh_token'],
+          ['refresh_token', t],
+        ],
+      ],
+      [
+        'no refresh_token',
+        41003,
+        (): Array<[string, string]> => [
+          ['appid', mock.apps.mp.appID],
+          ['grant_type', 'refresh_token'],
+        ],
+      ],
+      [
+        'an unknown appid',
+        40013,
+        (t: string): Array<[string, string]> => [
+          ['appid', 'wx0000000000000000'],
+          ['grant_type', 'refresh_token'],
+          ['refresh_token', t],
+        ],
+      ],
+      [
+        'a wrong grant_type',
+        40002,
+        (t: string): Array<[string, string]> => [
+          ['appid', mock.apps.mp.appID],
+          ['grant_type', 'authorization_code'],
+          ['refresh_token', t],
+        ],
+      ],
+      [
+        'an unknown refresh_token',
+        40030,
+        (): Array<[string, string]> => [
+          ['appid', mock.apps.mp.appID],
+          ['grant_type', 'refresh_token'],
+          ['refresh_token', '83_nope'],
+        ],
+      ],
+      [
+        'a refresh_token of another app',
+        40030,
+        (t: string): Array<[string, string]> => [
+          ['appid', mock.apps.web.appID],
+          ['grant_type', 'refresh_token'],
+          ['refresh_token', t],
+        ],
+      ],
     ])('answers %s with %i', async (_n, errcode, params) => {
       const b = await login(mock, 'mp');
       expectErr(await sns('/sns/oauth2/refresh_token', params(b.refresh_token)), errcode);
@@ -180,14 +316,39 @@ describe('WeChat emulator /sns APIs', () => {
       it('answers 42002 once the refresh token expired', async () => {
         const b = await login(short, 'mp');
         await sleep(600);
-        expectErr(await get(`${short.url}/sns/oauth2/refresh_token?${qs([['appid', short.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`), 42002);
+        expectErr(
+          await get(
+            `${short.url}/sns/oauth2/refresh_token?${qs([
+              ['appid', short.apps.mp.appID],
+              ['grant_type', 'refresh_token'],
+              ['refresh_token', b.refresh_token],
+            ])}`,
+          ),
+          42002,
+        );
       });
 
       it('answers 42001 for an expired access token on /sns/auth and /sns/userinfo', async () => {
         const b = await login(short, 'mp');
         await sleep(300);
-        expectErr(await get(`${short.url}/sns/auth?${qs([['access_token', b.access_token], ['openid', b.openid]])}`), 42001);
-        expectErr(await get(`${short.url}/sns/userinfo?${qs([['access_token', b.access_token], ['openid', b.openid]])}`), 42001);
+        expectErr(
+          await get(
+            `${short.url}/sns/auth?${qs([
+              ['access_token', b.access_token],
+              ['openid', b.openid],
+            ])}`,
+          ),
+          42001,
+        );
+        expectErr(
+          await get(
+            `${short.url}/sns/userinfo?${qs([
+              ['access_token', b.access_token],
+              ['openid', b.openid],
+            ])}`,
+          ),
+          42001,
+        );
       });
     });
 
@@ -204,11 +365,25 @@ describe('WeChat emulator /sns APIs', () => {
       it('mints a new access token once the old one expired, and 42001 for the old one', async () => {
         const b = await login(medium, 'mp');
         await sleep(2200);
-        const r = json(await get(`${medium.url}/sns/oauth2/refresh_token?${qs([['appid', medium.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`));
+        const r = json(
+          await get(
+            `${medium.url}/sns/oauth2/refresh_token?${qs([
+              ['appid', medium.apps.mp.appID],
+              ['grant_type', 'refresh_token'],
+              ['refresh_token', b.refresh_token],
+            ])}`,
+          ),
+        );
         expect(r.access_token).toMatch(TOKEN_RE);
         expect(r.access_token).not.toBe(b.access_token);
         expect(r.refresh_token).toBe(b.refresh_token);
-        const auth = (t: string): Promise<HttpResult> => get(`${medium.url}/sns/auth?${qs([['access_token', t], ['openid', b.openid]])}`);
+        const auth = (t: string): Promise<HttpResult> =>
+          get(
+            `${medium.url}/sns/auth?${qs([
+              ['access_token', t],
+              ['openid', b.openid],
+            ])}`,
+          );
         expect(json(await auth(r.access_token as string)).errcode).toBe(0);
         // The replaced token is forgotten entirely.
         expectErr(await auth(b.access_token), 40014);
@@ -217,11 +392,28 @@ describe('WeChat emulator /sns APIs', () => {
       it('extends (not replaces) a still-valid access token on refresh', async () => {
         const b = await login(medium, 'mp');
         await sleep(1200);
-        const r = json(await get(`${medium.url}/sns/oauth2/refresh_token?${qs([['appid', medium.apps.mp.appID], ['grant_type', 'refresh_token'], ['refresh_token', b.refresh_token]])}`));
+        const r = json(
+          await get(
+            `${medium.url}/sns/oauth2/refresh_token?${qs([
+              ['appid', medium.apps.mp.appID],
+              ['grant_type', 'refresh_token'],
+              ['refresh_token', b.refresh_token],
+            ])}`,
+          ),
+        );
         expect(r.access_token).toBe(b.access_token);
         await sleep(1200);
         // 2.4 s after issue (past its first expiry) but only 1.2 s after the refresh: still valid.
-        expect(json(await get(`${medium.url}/sns/auth?${qs([['access_token', b.access_token], ['openid', b.openid]])}`)).errcode).toBe(0);
+        expect(
+          json(
+            await get(
+              `${medium.url}/sns/auth?${qs([
+                ['access_token', b.access_token],
+                ['openid', b.openid],
+              ])}`,
+            ),
+          ).errcode,
+        ).toBe(0);
       });
     });
   });
@@ -229,15 +421,32 @@ describe('WeChat emulator /sns APIs', () => {
   describe('GET /sns/auth', () => {
     it('answers {"errcode":0,"errmsg":"ok"} for a valid token and its openid', async () => {
       const b = await login(mock, 'mp');
-      const r = await sns('/sns/auth', [['access_token', b.access_token], ['openid', b.openid]]);
+      const r = await sns('/sns/auth', [
+        ['access_token', b.access_token],
+        ['openid', b.openid],
+      ]);
       expect(r.body).toBe('{"errcode":0,"errmsg":"ok"}');
     });
 
     it.each([
       ['no access_token', 41001, (b: WeChatTokenResponse): Array<[string, string]> => [['openid', b.openid]]],
       ['no openid', 41009, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', b.access_token]]],
-      ['an unknown token', 40014, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', '83_x'], ['openid', b.openid]]],
-      ['another user’s openid', 40003, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', b.access_token], ['openid', mock.openidOf('mp', 'bob')]]],
+      [
+        'an unknown token',
+        40014,
+        (b: WeChatTokenResponse): Array<[string, string]> => [
+          ['access_token', '83_x'],
+          ['openid', b.openid],
+        ],
+      ],
+      [
+        'another user’s openid',
+        40003,
+        (b: WeChatTokenResponse): Array<[string, string]> => [
+          ['access_token', b.access_token],
+          ['openid', mock.openidOf('mp', 'bob')],
+        ],
+      ],
     ])('answers %s with %i', async (_n, errcode, params) => {
       const b = await login(mock, 'mp');
       expectErr(await sns('/sns/auth', params(b)), errcode);
@@ -247,10 +456,25 @@ describe('WeChat emulator /sns APIs', () => {
   describe('GET /sns/userinfo', () => {
     it('answers the post-2021 profile in WeChat field order with unionid last', async () => {
       const b = await login(mock, 'mp', { user: 'bob' });
-      const r = await sns('/sns/userinfo', [['access_token', b.access_token], ['openid', b.openid], ['lang', 'zh_CN']]);
+      const r = await sns('/sns/userinfo', [
+        ['access_token', b.access_token],
+        ['openid', b.openid],
+        ['lang', 'zh_CN'],
+      ]);
       expect(r.headers['content-type']).toBe('text/plain');
       const body = json(r);
-      expect(Object.keys(body)).toEqual(['openid', 'nickname', 'sex', 'language', 'city', 'province', 'country', 'headimgurl', 'privilege', 'unionid']);
+      expect(Object.keys(body)).toEqual([
+        'openid',
+        'nickname',
+        'sex',
+        'language',
+        'city',
+        'province',
+        'country',
+        'headimgurl',
+        'privilege',
+        'unionid',
+      ]);
       expect(body).toEqual({
         openid: mock.openidOf('mp', 'bob'),
         nickname: 'Bob 鲍勃',
@@ -267,7 +491,12 @@ describe('WeChat emulator /sns APIs', () => {
 
     it('serves the avatar it points at', async () => {
       const b = await login(mock, 'web');
-      const info = json(await sns('/sns/userinfo', [['access_token', b.access_token], ['openid', b.openid]]));
+      const info = json(
+        await sns('/sns/userinfo', [
+          ['access_token', b.access_token],
+          ['openid', b.openid],
+        ]),
+      );
       const avatar = await get(info.headimgurl as string);
       expect(avatar.status).toBe(200);
       expect(avatar.headers['content-type']).toBe('image/svg+xml');
@@ -276,14 +505,34 @@ describe('WeChat emulator /sns APIs', () => {
 
     it('answers 48001 for a snsapi_base token', async () => {
       const b = await login(mock, 'mp', { scope: 'snsapi_base' });
-      expectErr(await sns('/sns/userinfo', [['access_token', b.access_token], ['openid', b.openid]]), 48001);
+      expectErr(
+        await sns('/sns/userinfo', [
+          ['access_token', b.access_token],
+          ['openid', b.openid],
+        ]),
+        48001,
+      );
     });
 
     it.each([
       ['no access_token', 41001, (b: WeChatTokenResponse): Array<[string, string]> => [['openid', b.openid]]],
       ['no openid', 41009, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', b.access_token]]],
-      ['an unknown token', 40014, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', '83_x'], ['openid', b.openid]]],
-      ['a mismatched openid', 40003, (b: WeChatTokenResponse): Array<[string, string]> => [['access_token', b.access_token], ['openid', mock.openidOf('web', 'alice')]]],
+      [
+        'an unknown token',
+        40014,
+        (b: WeChatTokenResponse): Array<[string, string]> => [
+          ['access_token', '83_x'],
+          ['openid', b.openid],
+        ],
+      ],
+      [
+        'a mismatched openid',
+        40003,
+        (b: WeChatTokenResponse): Array<[string, string]> => [
+          ['access_token', b.access_token],
+          ['openid', mock.openidOf('web', 'alice')],
+        ],
+      ],
     ])('answers %s with %i', async (_n, errcode, params) => {
       const b = await login(mock, 'mp');
       expectErr(await sns('/sns/userinfo', params(b)), errcode);
@@ -291,7 +540,12 @@ describe('WeChat emulator /sns APIs', () => {
 
     it('gives the snapshot user a virtual profile by default', async () => {
       const b = await login(mock, 'mp', { user: 'snapshot' });
-      const body = json(await sns('/sns/userinfo', [['access_token', b.access_token], ['openid', b.openid]]));
+      const body = json(
+        await sns('/sns/userinfo', [
+          ['access_token', b.access_token],
+          ['openid', b.openid],
+        ]),
+      );
       expect(body.openid).toBe(b.openid);
       expect(body.unionid).toBe(b.unionid);
       expect(body.nickname).toBe('微信用户');
@@ -303,7 +557,10 @@ describe('WeChat emulator /sns APIs', () => {
     describe('for an app not bound to the Open Platform', () => {
       let unbound: MockWeChat;
       beforeAll(async () => {
-        unbound = await createMockWeChat({ apps: { mp: { boundToOpenPlatform: false }, web: { boundToOpenPlatform: false } }, snapshotUserinfo: '48001' });
+        unbound = await createMockWeChat({
+          apps: { mp: { boundToOpenPlatform: false }, web: { boundToOpenPlatform: false } },
+          snapshotUserinfo: '48001',
+        });
       });
       afterAll(() => unbound.close());
 
@@ -311,7 +568,14 @@ describe('WeChat emulator /sns APIs', () => {
         for (const client of ['mp', 'web'] as const) {
           const b = await login(unbound, client);
           expect(b).not.toHaveProperty('unionid');
-          const info = json(await get(`${unbound.url}/sns/userinfo?${qs([['access_token', b.access_token], ['openid', b.openid]])}`));
+          const info = json(
+            await get(
+              `${unbound.url}/sns/userinfo?${qs([
+                ['access_token', b.access_token],
+                ['openid', b.openid],
+              ])}`,
+            ),
+          );
           expect(info).not.toHaveProperty('unionid');
           expect(info.nickname).toBe('Alice 爱丽丝');
         }
@@ -319,15 +583,32 @@ describe('WeChat emulator /sns APIs', () => {
 
       it('answers 48001 for snapshot tokens when snapshotUserinfo is 48001', async () => {
         const b = await login(unbound, 'mp', { user: 'snapshot' });
-        expectErr(await get(`${unbound.url}/sns/userinfo?${qs([['access_token', b.access_token], ['openid', b.openid]])}`), 48001);
+        expectErr(
+          await get(
+            `${unbound.url}/sns/userinfo?${qs([
+              ['access_token', b.access_token],
+              ['openid', b.openid],
+            ])}`,
+          ),
+          48001,
+        );
       });
     });
   });
 
   describe('GET /sns/jscode2session', () => {
     const session = (code: string, over: Record<string, string | null> = {}): Promise<HttpResult> => {
-      const base: Record<string, string | null> = { appid: mock.apps.mp.appID, secret: mock.apps.mp.appSecret, js_code: code, grant_type: 'authorization_code', ...over };
-      return sns('/sns/jscode2session', Object.entries(base).filter((e): e is [string, string] => e[1] !== null));
+      const base: Record<string, string | null> = {
+        appid: mock.apps.mp.appID,
+        secret: mock.apps.mp.appSecret,
+        js_code: code,
+        grant_type: 'authorization_code',
+        ...over,
+      };
+      return sns(
+        '/sns/jscode2session',
+        Object.entries(base).filter((e): e is [string, string] => e[1] !== null),
+      );
     };
 
     it('answers application/json {session_key, openid, unionid} for a code of the same app, once', async () => {

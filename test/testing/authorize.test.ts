@@ -1,5 +1,15 @@
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
-import { authorizeURL, CALLBACK, get, locationQuery, postForm, qs, request, uuidFrom, type HttpResult } from './helpers';
+import {
+  authorizeURL,
+  CALLBACK,
+  get,
+  locationQuery,
+  postForm,
+  qs,
+  request,
+  uuidFrom,
+  type HttpResult,
+} from './helpers';
 
 /** Asserts a WeChat-style error page (no redirect) showing `zh` and optionally an error code. */
 function expectErrorPage(r: HttpResult, zh: string, code?: number): void {
@@ -26,7 +36,8 @@ describe('WeChat emulator authorize endpoints', () => {
     ['scope', 'snsapi_userinfo'],
     ['state', 'abc'],
   ];
-  const mpAuthorize = (params: Array<[string, string]>): Promise<HttpResult> => get(`${mock.authorizationURL}?${qs(params)}`);
+  const mpAuthorize = (params: Array<[string, string]>): Promise<HttpResult> =>
+    get(`${mock.authorizationURL}?${qs(params)}`);
 
   describe('GET /connect/oauth2/authorize (Official Account)', () => {
     describe('with a valid snsapi_userinfo request', () => {
@@ -39,7 +50,9 @@ describe('WeChat emulator authorize endpoints', () => {
         expect(page.status).toBe(200);
         expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
         expect(page.body).toContain('data-page="consent"');
-        expect(page.body).toContain('<button type="submit" name="decision" value="allow" id="allow">允许 Allow</button>');
+        expect(page.body).toContain(
+          '<button type="submit" name="decision" value="allow" id="allow">允许 Allow</button>',
+        );
         expect(page.body).toContain('<button type="submit" name="decision" value="deny" id="deny">拒绝 Deny</button>');
       });
 
@@ -54,7 +67,11 @@ describe('WeChat emulator authorize endpoints', () => {
       });
 
       it('redirects to the callback with a code and the state when allowed', async () => {
-        const r = await postForm(`${mock.url}/connect/confirm`, { uuid: uuidFrom(page.body), user: 'bob', decision: 'allow' });
+        const r = await postForm(`${mock.url}/connect/confirm`, {
+          uuid: uuidFrom(page.body),
+          user: 'bob',
+          decision: 'allow',
+        });
         expect(r.status).toBe(302);
         expect(r.headers.location).toMatch(new RegExp(`^${CALLBACK}\\?code=[A-Za-z0-9]{32}&state=xyz789$`));
       });
@@ -82,7 +99,13 @@ describe('WeChat emulator authorize endpoints', () => {
       });
 
       it('completes with GET /connect/confirm?uuid&user&decision too', async () => {
-        const r = await get(`${mock.url}/connect/confirm?${qs([['uuid', uuidFrom(page.body)], ['user', 'alice'], ['decision', 'allow']])}`);
+        const r = await get(
+          `${mock.url}/connect/confirm?${qs([
+            ['uuid', uuidFrom(page.body)],
+            ['user', 'alice'],
+            ['decision', 'allow'],
+          ])}`,
+        );
         expect(locationQuery(r).get('code')).toMatch(/^[A-Za-z0-9]{32}$/);
       });
     });
@@ -101,9 +124,21 @@ describe('WeChat emulator authorize endpoints', () => {
 
     describe('callback URL construction', () => {
       it.each([
-        ['appends with & to an existing query', 'http://localhost:3000/cb?from=menu', /^http:\/\/localhost:3000\/cb\?from=menu&code=\w{32}&state=st$/],
-        ['inserts before a #fragment', 'http://localhost:3000/#/user?x=1', /^http:\/\/localhost:3000\/\?code=\w{32}&state=st#\/user\?x=1$/],
-        ['inserts before a fragment after a query', 'http://127.0.0.1:8080/app?a=1#/p', /^http:\/\/127\.0\.0\.1:8080\/app\?a=1&code=\w{32}&state=st#\/p$/],
+        [
+          'appends with & to an existing query',
+          'http://localhost:3000/cb?from=menu',
+          /^http:\/\/localhost:3000\/cb\?from=menu&code=\w{32}&state=st$/,
+        ],
+        [
+          'inserts before a #fragment',
+          'http://localhost:3000/#/user?x=1',
+          /^http:\/\/localhost:3000\/\?code=\w{32}&state=st#\/user\?x=1$/,
+        ],
+        [
+          'inserts before a fragment after a query',
+          'http://127.0.0.1:8080/app?a=1#/p',
+          /^http:\/\/127\.0\.0\.1:8080\/app\?a=1&code=\w{32}&state=st#\/p$/,
+        ],
         ['does not double a trailing ?', 'http://localhost/cb?', /^http:\/\/localhost\/cb\?code=\w{32}&state=st$/],
       ])('%s', async (_n, redirectURI, expected) => {
         const r = await get(authorizeURL(mock, 'mp', { scope: 'snsapi_base', state: 'st', redirectURI }));
@@ -119,26 +154,50 @@ describe('WeChat emulator authorize endpoints', () => {
 
     describe('validation error pages', () => {
       const without = (key: string): Array<[string, string]> => mpParams().filter(([k]) => k !== key);
-      const withValue = (key: string, value: string): Array<[string, string]> => mpParams().map(([k, v]) => [k, k === key ? value : v]);
+      const withValue = (key: string, value: string): Array<[string, string]> =>
+        mpParams().map(([k, v]) => [k, k === key ? value : v]);
 
-      it('10012 when appid is missing', async () => expectErrorPage(await mpAuthorize(without('appid')), 'appid不能为空', 10012));
-      it('10011 when redirect_uri is missing', async () => expectErrorPage(await mpAuthorize(without('redirect_uri')), 'redirect_uri不能为空', 10011));
-      it('10010 when scope is empty', async () => expectErrorPage(await mpAuthorize(withValue('scope', '')), 'scope不能为空', 10010));
-      it('10005 for a scope the app may not use', async () => expectErrorPage(await mpAuthorize(withValue('scope', 'snsapi_login')), '此公众号并没有这些scope的权限', 10005));
-      it('40013 page for an unknown appid', async () => expectErrorPage(await mpAuthorize(withValue('appid', 'wx0000000000000000')), '该链接无法访问', 40013));
+      it('10012 when appid is missing', async () =>
+        expectErrorPage(await mpAuthorize(without('appid')), 'appid不能为空', 10012));
+      it('10011 when redirect_uri is missing', async () =>
+        expectErrorPage(await mpAuthorize(without('redirect_uri')), 'redirect_uri不能为空', 10011));
+      it('10010 when scope is empty', async () =>
+        expectErrorPage(await mpAuthorize(withValue('scope', '')), 'scope不能为空', 10010));
+      it('10005 for a scope the app may not use', async () =>
+        expectErrorPage(await mpAuthorize(withValue('scope', 'snsapi_login')), '此公众号并没有这些scope的权限', 10005));
+      it('40013 page for an unknown appid', async () =>
+        expectErrorPage(await mpAuthorize(withValue('appid', 'wx0000000000000000')), '该链接无法访问', 40013));
       it('10016 for a website-app appid', async () =>
-        expectErrorPage(await mpAuthorize(withValue('appid', mock.apps.web.appID)), '不支持微信开放平台的Appid', 10016));
+        expectErrorPage(
+          await mpAuthorize(withValue('appid', mock.apps.web.appID)),
+          '不支持微信开放平台的Appid',
+          10016,
+        ));
       it('an error page for response_type other than code', async () =>
         expectErrorPage(await mpAuthorize(withValue('response_type', 'token')), 'response_type 参数错误'));
 
       it('10003 for a redirect_uri outside the allowed domains (no subdomain match)', async () => {
-        expectErrorPage(await mpAuthorize(withValue('redirect_uri', 'http://evil.example/cb')), 'redirect_uri域名与后台配置不一致', 10003);
-        expectErrorPage(await mpAuthorize(withValue('redirect_uri', 'http://sub.localhost/cb')), 'redirect_uri域名与后台配置不一致', 10003);
-        expectErrorPage(await mpAuthorize(withValue('redirect_uri', 'not a url')), 'redirect_uri域名与后台配置不一致', 10003);
+        expectErrorPage(
+          await mpAuthorize(withValue('redirect_uri', 'http://evil.example/cb')),
+          'redirect_uri域名与后台配置不一致',
+          10003,
+        );
+        expectErrorPage(
+          await mpAuthorize(withValue('redirect_uri', 'http://sub.localhost/cb')),
+          'redirect_uri域名与后台配置不一致',
+          10003,
+        );
+        expectErrorPage(
+          await mpAuthorize(withValue('redirect_uri', 'not a url')),
+          'redirect_uri域名与后台配置不一致',
+          10003,
+        );
       });
 
       it('accepts ports on allowed hosts (documented deviation)', async () => {
-        expect((await mpAuthorize(withValue('redirect_uri', 'http://127.0.0.1:65000/cb'))).body).toContain('data-page="consent"');
+        expect((await mpAuthorize(withValue('redirect_uri', 'http://127.0.0.1:65000/cb'))).body).toContain(
+          'data-page="consent"',
+        );
       });
 
       it('"state参数过长" for a state over 128 bytes or with non-alphanumerics', async () => {
@@ -150,7 +209,10 @@ describe('WeChat emulator authorize endpoints', () => {
       it('"Scope 参数错误或没有 Scope 权限" for parameters out of canonical order', async () => {
         const p = mpParams();
         expectErrorPage(await mpAuthorize([p[2], p[0], p[1], p[3], p[4]]), 'Scope 参数错误或没有 Scope 权限');
-        expectErrorPage(await mpAuthorize([p[0], p[1], p[2], ['connect_redirect', '1'], p[3], p[4]]), 'Scope 参数错误或没有 Scope 权限');
+        expectErrorPage(
+          await mpAuthorize([p[0], p[1], p[2], ['connect_redirect', '1'], p[3], p[4]]),
+          'Scope 参数错误或没有 Scope 权限',
+        );
       });
 
       it('accepts extra parameters after the canonical ones', async () => {
@@ -194,7 +256,11 @@ describe('WeChat emulator authorize endpoints', () => {
         const consent = await get(`${mock.url}/connect/confirm?uuid=${uuidFrom(page.body)}`);
         expect(consent.body).toContain('data-page="consent"');
         expect(consent.body).toContain('snsapi_login');
-        const r = await postForm(`${mock.url}/connect/confirm`, { uuid: uuidFrom(consent.body), user: 'bob', decision: 'allow' });
+        const r = await postForm(`${mock.url}/connect/confirm`, {
+          uuid: uuidFrom(consent.body),
+          user: 'bob',
+          decision: 'allow',
+        });
         expect(locationQuery(r).get('state')).toBe('web-state_with.any~chars');
       });
     });
@@ -205,15 +271,29 @@ describe('WeChat emulator authorize endpoints', () => {
     });
 
     it('shows "Scope 参数错误或没有 Scope 权限" for an Official Account appid', async () => {
-      expectErrorPage(await get(authorizeURL(mock, 'web', { appid: mock.apps.mp.appID })), 'Scope 参数错误或没有 Scope 权限');
+      expectErrorPage(
+        await get(authorizeURL(mock, 'web', { appid: mock.apps.mp.appID })),
+        'Scope 参数错误或没有 Scope 权限',
+      );
     });
 
     it('10005 for snsapi_userinfo on a website app', async () => {
-      expectErrorPage(await get(authorizeURL(mock, 'web', { scope: 'snsapi_userinfo' })), '此公众号并没有这些scope的权限', 10005);
+      expectErrorPage(
+        await get(authorizeURL(mock, 'web', { scope: 'snsapi_userinfo' })),
+        '此公众号并没有这些scope的权限',
+        10005,
+      );
     });
 
     it('accepts the wxLogin.js iframe URL (own order, no response_type)', async () => {
-      const url = `${mock.qrconnectURL}?${qs([['appid', mock.apps.web.appID], ['scope', 'snsapi_login'], ['redirect_uri', CALLBACK], ['state', 's'], ['login_type', 'jssdk'], ['self_redirect', 'default']])}`;
+      const url = `${mock.qrconnectURL}?${qs([
+        ['appid', mock.apps.web.appID],
+        ['scope', 'snsapi_login'],
+        ['redirect_uri', CALLBACK],
+        ['state', 's'],
+        ['login_type', 'jssdk'],
+        ['self_redirect', 'default'],
+      ])}`;
       expect((await get(url)).body).toContain('data-page="qrconnect"');
     });
   });
@@ -253,7 +333,11 @@ describe('WeChat emulator authorize endpoints', () => {
 
     it('still validates the request first', async () => {
       mock.setAutoConsent({ user: 'alice', decision: 'allow' });
-      expectErrorPage(await get(authorizeURL(mock, 'mp', { redirectURI: 'https://example.com/cb' })), 'redirect_uri域名', 10003);
+      expectErrorPage(
+        await get(authorizeURL(mock, 'mp', { redirectURI: 'https://example.com/cb' })),
+        'redirect_uri域名',
+        10003,
+      );
     });
 
     it('is cleared by setAutoConsent(null) and by reset()', async () => {
@@ -299,7 +383,9 @@ describe('WeChat emulator authorize endpoints', () => {
       const custom = await createMockWeChat({ apps: { mp: { domains: ['App.Example.com'] } } });
       try {
         expectErrorPage(await get(authorizeURL(custom, 'mp', { redirectURI: CALLBACK })), 'redirect_uri域名', 10003);
-        const ok = await get(authorizeURL(custom, 'mp', { scope: 'snsapi_base', redirectURI: 'https://app.example.com/cb' }));
+        const ok = await get(
+          authorizeURL(custom, 'mp', { scope: 'snsapi_base', redirectURI: 'https://app.example.com/cb' }),
+        );
         expect(ok.headers.location).toMatch(/^https:\/\/app\.example\.com\/cb\?code=/);
       } finally {
         await custom.close();

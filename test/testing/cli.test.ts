@@ -17,11 +17,25 @@ describe('wechat-mock CLI', () => {
 
     it('reads --port/--host in both spellings', () => {
       expect(parseCliArgs(['--port', '4000', '--host=0.0.0.0'])).toEqual({ port: 4000, host: '0.0.0.0', help: false });
-      expect(parseCliArgs(['--port=0', '--host', 'localhost', '-h'])).toEqual({ port: 0, host: 'localhost', help: true });
+      expect(parseCliArgs(['--port=0', '--host', 'localhost', '-h'])).toEqual({
+        port: 0,
+        host: 'localhost',
+        help: true,
+      });
     });
 
     it('parses --auto-consent, repeated --fault and --block', () => {
-      expect(parseCliArgs(['--auto-consent', 'alice', '--fault=/sns/jscode2session:45011', '--fault', '/api2/sns/userinfo:502:3', '--block', 'bob'])).toEqual({
+      expect(
+        parseCliArgs([
+          '--auto-consent',
+          'alice',
+          '--fault=/sns/jscode2session:45011',
+          '--fault',
+          '/api2/sns/userinfo:502:3',
+          '--block',
+          'bob',
+        ]),
+      ).toEqual({
         port: DEFAULT_CLI_PORT,
         host: '127.0.0.1',
         help: false,
@@ -92,7 +106,11 @@ describe('wechat-mock CLI', () => {
 
       it('applies --auto-consent, --fault and --block, and the control API drives it from another process', async () => {
         const io = captureIo();
-        const { running } = await runCli(['--port=0', '--auto-consent', 'bob', '--fault', '/sns/userinfo:html:2', '--block', 'alice'], io, new EventEmitter());
+        const { running } = await runCli(
+          ['--port=0', '--auto-consent', 'bob', '--fault', '/sns/userinfo:html:2', '--block', 'alice'],
+          io,
+          new EventEmitter(),
+        );
         if (!running) throw new Error('not running');
         const { mock } = running;
         try {
@@ -104,10 +122,16 @@ describe('wechat-mock CLI', () => {
           const authorize = `${mock.authorizationURL}?appid=${mock.apps.mp.appID}&redirect_uri=${encodeURIComponent('http://localhost/cb')}&response_type=code&scope=snsapi_userinfo&state=s`;
           expect((await get(authorize)).status).toBe(302);
           expect((await get(`${mock.url}/sns/userinfo`)).headers['content-type']).toMatch(/text\/html/);
-          const minted = await request(`${mock.url}/__mock/miniprogram/login`, { method: 'POST', body: JSON.stringify({ user: 'alice' }), headers: { 'Content-Type': 'application/json' } });
+          const minted = await request(`${mock.url}/__mock/miniprogram/login`, {
+            method: 'POST',
+            body: JSON.stringify({ user: 'alice' }),
+            headers: { 'Content-Type': 'application/json' },
+          });
           const code = (JSON.parse(minted.body) as { code: string }).code;
           const { appID, appSecret } = mock.apps.miniprogram;
-          const r = await get(`${mock.url}/sns/jscode2session?appid=${appID}&secret=${appSecret}&js_code=${code}&grant_type=authorization_code`);
+          const r = await get(
+            `${mock.url}/sns/jscode2session?appid=${appID}&secret=${appSecret}&js_code=${code}&grant_type=authorization_code`,
+          );
           expect(JSON.parse(r.body).errcode).toBe(40226);
         } finally {
           await running.stop();
@@ -115,7 +139,10 @@ describe('wechat-mock CLI', () => {
       });
 
       it('exits 2 for an unknown --auto-consent or --block user, and stops the emulator it started', async () => {
-        for (const argv of [['--auto-consent', 'mallory'], ['--block', 'mallory']]) {
+        for (const argv of [
+          ['--auto-consent', 'mallory'],
+          ['--block', 'mallory'],
+        ]) {
           const io = captureIo();
           expect(await runCli(['--port=0', ...argv], io, new EventEmitter())).toEqual({ exitCode: 2 });
           expect(io.errors[0]).toMatch(/unknown user/);
@@ -131,11 +158,18 @@ describe('wechat-mock CLI', () => {
           expect(await runCli(['mint', 'js-code', 'bob', '--url', mock.url + '/'], io)).toEqual({ exitCode: 0 });
           const { code } = JSON.parse(io.lines[0] as string) as { code: string };
           const { appID, appSecret } = mock.apps.miniprogram;
-          const r = await get(`${mock.url}/sns/jscode2session?appid=${appID}&secret=${appSecret}&js_code=${code}&grant_type=authorization_code`);
+          const r = await get(
+            `${mock.url}/sns/jscode2session?appid=${appID}&secret=${appSecret}&js_code=${code}&grant_type=authorization_code`,
+          );
           expect(JSON.parse(r.body).openid).toBe(mock.openidOf('miniprogram', 'bob'));
           const data = captureIo();
-          expect(await runCli(['mint', 'encrypted-data', 'alice', '--data={"x":1}', `--url=${mock.url}`], data)).toEqual({ exitCode: 0 });
-          expect(JSON.parse(data.lines[0] as string)).toEqual({ encryptedData: expect.any(String), iv: expect.any(String) });
+          expect(
+            await runCli(['mint', 'encrypted-data', 'alice', '--data={"x":1}', `--url=${mock.url}`], data),
+          ).toEqual({ exitCode: 0 });
+          expect(JSON.parse(data.lines[0] as string)).toEqual({
+            encryptedData: expect.any(String),
+            iv: expect.any(String),
+          });
           for (const [argv, message] of [
             [['mint', 'js-code', 'mallory', '--url', mock.url], /answered 400.*unknown user/],
             [['mint', 'nothing', 'bob'], /usage: wechat-mock mint/],

@@ -137,7 +137,9 @@ describe('createMockWeChat()', () => {
       });
 
       it('POST /__mock/fault rejects bad input with 400', async () => {
-        expect((await request(`${mock.url}/__mock/fault?path=/sns/auth&kind=boom`, { method: 'POST' })).status).toBe(400);
+        expect((await request(`${mock.url}/__mock/fault?path=/sns/auth&kind=boom`, { method: 'POST' })).status).toBe(
+          400,
+        );
         expect((await request(`${mock.url}/__mock/fault?kind=502`, { method: 'POST' })).status).toBe(400);
       });
 
@@ -154,8 +156,13 @@ describe('createMockWeChat()', () => {
       const code2 = await obtainCode(mock, 'mp');
       mock.reset();
       expect(json(await exchange(mock, 'mp', code2)).errcode).toBe(40029);
-      expect(json(await get(`${mock.url}/sns/auth?access_token=${tokens.access_token}&openid=${tokens.openid}`)).errcode).toBe(40014);
-      expect(json(await get(`${mock.url}/__mock/stats`)).requests).toEqual({ '/sns/oauth2/access_token': 1, '/sns/auth': 1 });
+      expect(
+        json(await get(`${mock.url}/sns/auth?access_token=${tokens.access_token}&openid=${tokens.openid}`)).errcode,
+      ).toBe(40014);
+      expect(json(await get(`${mock.url}/__mock/stats`)).requests).toEqual({
+        '/sns/oauth2/access_token': 1,
+        '/sns/auth': 1,
+      });
     });
 
     it('serves avatars of known users only', async () => {
@@ -183,7 +190,15 @@ describe('createMockWeChat()', () => {
       try {
         expect(m.apps.mp).toEqual({ appID: 'wx1111111111111111', appSecret: 'a'.repeat(32) });
         expect(m.apps.web.appID).toBe('wxmock0000000web01');
-        expect(m.users).toEqual([{ key: 'carol', nickname: 'Carol 卡罗尔', unionid: 'oCAROL', snapshot: false, phoneNumber: expect.stringMatching(/^13\d{9}$/) }]);
+        expect(m.users).toEqual([
+          {
+            key: 'carol',
+            nickname: 'Carol 卡罗尔',
+            unionid: 'oCAROL',
+            snapshot: false,
+            phoneNumber: expect.stringMatching(/^13\d{9}$/),
+          },
+        ]);
         const r = await get(authorizeURL(m, 'mp', { scope: 'snsapi_base' }));
         const code = new URL(r.headers.location as string).searchParams.get('code') as string;
         expect(json(await exchange(m, 'mp', code)).openid).toBe(m.openidOf('mp', 'carol'));
@@ -195,7 +210,16 @@ describe('createMockWeChat()', () => {
     it.each([
       ['duplicate appIDs', { apps: { web: { appID: 'wxmock00000000mp01' } } }, /different appIDs/],
       ['a bad user key', { users: [{ key: 'a b', nickname: 'x' }] }, /must match/],
-      ['duplicate user keys', { users: [{ key: 'a', nickname: 'x' }, { key: 'a', nickname: 'y' }] }, /duplicate user key/],
+      [
+        'duplicate user keys',
+        {
+          users: [
+            { key: 'a', nickname: 'x' },
+            { key: 'a', nickname: 'y' },
+          ],
+        },
+        /duplicate user key/,
+      ],
       ['only snapshot users', { users: [{ key: 's', nickname: 'x', snapshot: true }] }, /non-snapshot user/],
     ])('rejects %s', async (_n, options, message) => {
       await expect(createMockWeChat(options)).rejects.toThrow(message);
@@ -248,7 +272,9 @@ describe('createMockWeChat()', () => {
       const agent = new http.Agent({ keepAlive: true });
       try {
         await new Promise<void>((resolve, reject) => {
-          http.get(`${m.url}/avatar/alice.svg`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+          http
+            .get(`${m.url}/avatar/alice.svg`, { agent }, (res) => res.resume().on('end', resolve))
+            .on('error', reject);
         });
         const started = Date.now();
         await Promise.all([m.close(), m.close()]);

@@ -6,7 +6,12 @@ const API2_TOKEN_PATH = '/api2/sns/oauth2/access_token';
 
 function tokenURL(mock: MockWeChat, code: string, base = mock.apiBaseURL[0]): string {
   const app = mock.apps.mp;
-  return `${base}/sns/oauth2/access_token?${qs([['appid', app.appID], ['secret', app.appSecret], ['code', code], ['grant_type', 'authorization_code']])}`;
+  return `${base}/sns/oauth2/access_token?${qs([
+    ['appid', app.appID],
+    ['secret', app.appSecret],
+    ['code', code],
+    ['grant_type', 'authorization_code'],
+  ])}`;
 }
 
 describe('WeChat emulator fault injection', () => {
@@ -115,7 +120,9 @@ describe('WeChat emulator fault injection', () => {
     it('an /api2 fault leaves the primary working', async () => {
       const code = await obtainCode(mock, 'mp');
       mock.setFault(API2_TOKEN_PATH, 'html', 1);
-      expect((await get(tokenURL(mock, code, mock.apiBaseURL[1]))).headers['content-type']).toBe('text/html; charset=utf-8');
+      expect((await get(tokenURL(mock, code, mock.apiBaseURL[1]))).headers['content-type']).toBe(
+        'text/html; charset=utf-8',
+      );
       expect(json(await get(tokenURL(mock, code))).scope).toBe('snsapi_userinfo');
     });
 

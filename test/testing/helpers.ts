@@ -27,12 +27,18 @@ export function request(url: string, opts: RequestOptions = {}): Promise<HttpRes
     const u = new URL(url);
     const lib = u.protocol === 'https:' ? https : http;
     // agent:false → one connection per request, so tests never share sockets with each other.
-    const req = lib.request(u, { method: opts.method ?? 'GET', headers: opts.headers, agent: false, ca: opts.ca }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = lib.request(
+      u,
+      { method: opts.method ?? 'GET', headers: opts.headers, agent: false, ca: opts.ca },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (opts.timeoutMs !== undefined) {
       req.setTimeout(opts.timeoutMs, () => req.destroy(new Error('client timeout')));
@@ -107,12 +113,28 @@ export async function obtainCode(
   return code;
 }
 
-export async function exchange(mock: MockWeChat, client: 'mp' | 'web', code: string, base = mock.apiBaseURL[0]): Promise<HttpResult> {
+export async function exchange(
+  mock: MockWeChat,
+  client: 'mp' | 'web',
+  code: string,
+  base = mock.apiBaseURL[0],
+): Promise<HttpResult> {
   const app = mock.apps[client];
-  return get(`${base}/sns/oauth2/access_token?${qs([['appid', app.appID], ['secret', app.appSecret], ['code', code], ['grant_type', 'authorization_code']])}`);
+  return get(
+    `${base}/sns/oauth2/access_token?${qs([
+      ['appid', app.appID],
+      ['secret', app.appSecret],
+      ['code', code],
+      ['grant_type', 'authorization_code'],
+    ])}`,
+  );
 }
 
-export async function login(mock: MockWeChat, client: 'mp' | 'web', opts: { user?: string; scope?: string } = {}): Promise<WeChatTokenResponse> {
+export async function login(
+  mock: MockWeChat,
+  client: 'mp' | 'web',
+  opts: { user?: string; scope?: string } = {},
+): Promise<WeChatTokenResponse> {
   const code = await obtainCode(mock, client, opts);
   return json(await exchange(mock, client, code)) as unknown as WeChatTokenResponse;
 }

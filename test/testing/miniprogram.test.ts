@@ -15,8 +15,16 @@ beforeAll(async () => {
 afterAll(() => mock.close());
 beforeEach(() => mock.reset());
 
-function postJSON(path: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }): Promise<HttpResult> {
-  return request(`${mock.url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers });
+function postJSON(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = { 'Content-Type': 'application/json' },
+): Promise<HttpResult> {
+  return request(`${mock.url}${path}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers,
+  });
 }
 
 function expectErr(r: HttpResult, errcode: number): void {
@@ -26,19 +34,40 @@ function expectErr(r: HttpResult, errcode: number): void {
 
 async function session(code: string): Promise<Record<string, unknown>> {
   const { appID, appSecret } = mock.apps.miniprogram;
-  return json(await get(`${mock.url}/sns/jscode2session?${qs([['appid', appID], ['secret', appSecret], ['js_code', code], ['grant_type', 'authorization_code']])}`));
+  return json(
+    await get(
+      `${mock.url}/sns/jscode2session?${qs([
+        ['appid', appID],
+        ['secret', appSecret],
+        ['js_code', code],
+        ['grant_type', 'authorization_code'],
+      ])}`,
+    ),
+  );
 }
 
 async function stable(force = false): Promise<string> {
   const { appID, appSecret } = mock.apps.miniprogram;
-  const r = await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: appID, secret: appSecret, force_refresh: force });
+  const r = await postJSON('/cgi-bin/stable_token', {
+    grant_type: 'client_credential',
+    appid: appID,
+    secret: appSecret,
+    force_refresh: force,
+  });
   expect(r.headers['content-type']).toBe(CGI_JSON);
   return json(r).access_token as string;
 }
 
 function checksession(token: string, openid: string, key: string, sigMethod = 'hmac_sha256'): Promise<HttpResult> {
   const signature = createHmac('sha256', key).update('').digest('hex');
-  return get(`${mock.url}/wxa/checksession?${qs([['access_token', token], ['signature', signature], ['openid', openid], ['sig_method', sigMethod]])}`);
+  return get(
+    `${mock.url}/wxa/checksession?${qs([
+      ['access_token', token],
+      ['signature', signature],
+      ['openid', openid],
+      ['sig_method', sigMethod],
+    ])}`,
+  );
 }
 
 describe('Mini Program login', () => {
@@ -60,9 +89,31 @@ describe('Mini Program login', () => {
       const app = m.appLogin('alice');
       await new Promise((r) => setTimeout(r, 300));
       const mini = m.apps.miniprogram;
-      expect(json(await get(`${m.url}/sns/jscode2session?${qs([['appid', mini.appID], ['secret', mini.appSecret], ['js_code', js], ['grant_type', 'authorization_code']])}`)).errcode).toBe(40029);
+      expect(
+        json(
+          await get(
+            `${m.url}/sns/jscode2session?${qs([
+              ['appid', mini.appID],
+              ['secret', mini.appSecret],
+              ['js_code', js],
+              ['grant_type', 'authorization_code'],
+            ])}`,
+          ),
+        ).errcode,
+      ).toBe(40029);
       const { appID, appSecret } = m.apps.app;
-      expect(json(await get(`${m.url}/sns/oauth2/access_token?${qs([['appid', appID], ['secret', appSecret], ['code', app], ['grant_type', 'authorization_code']])}`)).errcode).toBe(40029);
+      expect(
+        json(
+          await get(
+            `${m.url}/sns/oauth2/access_token?${qs([
+              ['appid', appID],
+              ['secret', appSecret],
+              ['code', app],
+              ['grant_type', 'authorization_code'],
+            ])}`,
+          ),
+        ).errcode,
+      ).toBe(40029);
     } finally {
       await m.close();
     }
@@ -70,7 +121,16 @@ describe('Mini Program login', () => {
 
   it('binds a js_code to the Mini Program: another appid gets 40029', async () => {
     const { appID, appSecret } = mock.apps.app;
-    const r = json(await get(`${mock.url}/sns/jscode2session?${qs([['appid', appID], ['secret', appSecret], ['js_code', mock.miniProgramLogin('alice')], ['grant_type', 'authorization_code']])}`));
+    const r = json(
+      await get(
+        `${mock.url}/sns/jscode2session?${qs([
+          ['appid', appID],
+          ['secret', appSecret],
+          ['js_code', mock.miniProgramLogin('alice')],
+          ['grant_type', 'authorization_code'],
+        ])}`,
+      ),
+    );
     expect(r.errcode).toBe(40029);
   });
 
@@ -85,7 +145,17 @@ describe('Mini Program login', () => {
     const m = await createMockWeChat({ miniProgramQuotaPerMinute: 1 });
     try {
       const { appID, appSecret } = m.apps.miniprogram;
-      const call = async (code: string) => json(await get(`${m.url}/sns/jscode2session?${qs([['appid', appID], ['secret', appSecret], ['js_code', code], ['grant_type', 'authorization_code']])}`));
+      const call = async (code: string) =>
+        json(
+          await get(
+            `${m.url}/sns/jscode2session?${qs([
+              ['appid', appID],
+              ['secret', appSecret],
+              ['js_code', code],
+              ['grant_type', 'authorization_code'],
+            ])}`,
+          ),
+        );
       expect((await call(m.miniProgramLogin('alice'))).openid).toBeDefined();
       expect((await call(m.miniProgramLogin('alice'))).errcode).toBe(45011);
       expect((await call(m.miniProgramLogin('bob'))).openid).toBeDefined();
@@ -113,8 +183,19 @@ describe('Mini Program login', () => {
 
   it('appLogin mints a code for /sns/oauth2/access_token with the mobile appid and snsapi_userinfo', async () => {
     const { appID, appSecret } = mock.apps.app;
-    const r = await get(`${mock.url}/sns/oauth2/access_token?${qs([['appid', appID], ['secret', appSecret], ['code', mock.appLogin('bob')], ['grant_type', 'authorization_code']])}`);
-    expect(json(r)).toMatchObject({ openid: mock.openidOf('app', 'bob'), scope: 'snsapi_userinfo', unionid: mock.users[1].unionid });
+    const r = await get(
+      `${mock.url}/sns/oauth2/access_token?${qs([
+        ['appid', appID],
+        ['secret', appSecret],
+        ['code', mock.appLogin('bob')],
+        ['grant_type', 'authorization_code'],
+      ])}`,
+    );
+    expect(json(r)).toMatchObject({
+      openid: mock.openidOf('app', 'bob'),
+      scope: 'snsapi_userinfo',
+      unionid: mock.users[1].unionid,
+    });
   });
 });
 
@@ -127,11 +208,29 @@ describe('server access tokens', () => {
 
   it('stable_token refuses GET (43002) and a form body (41002), and checks credentials', async () => {
     expectErr(await get(`${mock.url}/cgi-bin/stable_token`), 43002);
-    expectErr(await postJSON('/cgi-bin/stable_token', 'grant_type=client_credential', { 'Content-Type': 'application/x-www-form-urlencoded' }), 41002);
-    expectErr(await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: mock.apps.miniprogram.appID, secret: 'x' }), 40125);
-    expectErr(await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: 'wx0', secret: 'x' }), 40013);
+    expectErr(
+      await postJSON('/cgi-bin/stable_token', 'grant_type=client_credential', {
+        'Content-Type': 'application/x-www-form-urlencoded',
+      }),
+      41002,
+    );
+    expectErr(
+      await postJSON('/cgi-bin/stable_token', {
+        grant_type: 'client_credential',
+        appid: mock.apps.miniprogram.appID,
+        secret: 'x',
+      }),
+      40125,
+    );
+    expectErr(
+      await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: 'wx0', secret: 'x' }),
+      40013,
+    );
     expectErr(await postJSON('/cgi-bin/stable_token', { appid: mock.apps.miniprogram.appID, secret: 'x' }), 40002);
-    expectErr(await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: mock.apps.miniprogram.appID }), 41004);
+    expectErr(
+      await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: mock.apps.miniprogram.appID }),
+      41004,
+    );
     expectErr(await postJSON('/cgi-bin/stable_token', '[]'), 41002);
   });
 
@@ -165,7 +264,15 @@ describe('server access tokens', () => {
       expect(tokens.size).toBe(20);
       offset += 31_000;
       const { appID, appSecret } = mock.apps.miniprogram;
-      expectErr(await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: appID, secret: appSecret, force_refresh: true }), 45009);
+      expectErr(
+        await postJSON('/cgi-bin/stable_token', {
+          grant_type: 'client_credential',
+          appid: appID,
+          secret: appSecret,
+          force_refresh: true,
+        }),
+        45009,
+      );
       offset += 24 * 3600_000;
       expect(tokens.has(await stable(true))).toBe(false);
     });
@@ -180,13 +287,20 @@ describe('server access tokens', () => {
 
   it('/cgi-bin/token issues a new token per call and the previous one keeps working (overlap)', async () => {
     const { appID, appSecret } = mock.apps.miniprogram;
-    const url = `${mock.url}/cgi-bin/token?${qs([['grant_type', 'client_credential'], ['appid', appID], ['secret', appSecret]])}`;
+    const url = `${mock.url}/cgi-bin/token?${qs([
+      ['grant_type', 'client_credential'],
+      ['appid', appID],
+      ['secret', appSecret],
+    ])}`;
     const first = json(await get(url));
     const second = json(await get(url));
     expect(second.access_token).not.toBe(first.access_token);
     expect(first.expires_in).toBe(2);
     const { session_key: key } = await session(mock.miniProgramLogin('alice'));
-    expectErr(await checksession(first.access_token as string, mock.openidOf('miniprogram', 'alice'), key as string), 0);
+    expectErr(
+      await checksession(first.access_token as string, mock.openidOf('miniprogram', 'alice'), key as string),
+      0,
+    );
     expectErr(await get(url.replace(/secret=[^&]+/, 'secret=x')), 40125);
   });
 
@@ -227,7 +341,12 @@ describe('/wxa/business/getuserphonenumber', () => {
     expect(json(r)).toEqual({
       errcode: 0,
       errmsg: 'ok',
-      phone_info: { phoneNumber: mock.users[1].phoneNumber, purePhoneNumber: mock.users[1].phoneNumber, countryCode: '86', watermark: { timestamp: expect.any(Number), appid: mock.apps.miniprogram.appID } },
+      phone_info: {
+        phoneNumber: mock.users[1].phoneNumber,
+        purePhoneNumber: mock.users[1].phoneNumber,
+        countryCode: '86',
+        watermark: { timestamp: expect.any(Number), appid: mock.apps.miniprogram.appID },
+      },
     });
     expectErr(await phone({ code }), 40029);
   });
@@ -239,20 +358,31 @@ describe('/wxa/business/getuserphonenumber', () => {
     expectErr(await phone({ code: 'f'.repeat(64) }), 40029);
     expectErr(await phone({ code: mock.phoneCode('alice') }, 'unknown-token'), 40001);
     const { appID, appSecret } = mock.apps.mp;
-    const other = json(await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: appID, secret: appSecret })).access_token as string;
+    const other = json(
+      await postJSON('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: appID, secret: appSecret }),
+    ).access_token as string;
     expectErr(await phone({ code: mock.phoneCode('alice') }, other), 40029);
   });
 });
 
 describe('HTTP control API', () => {
   const control = (path: string, body?: unknown, method = 'POST') =>
-    request(`${mock.url}/__mock/${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }) });
+    request(`${mock.url}/__mock/${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
+    });
 
   it('mints js_codes, SendAuth results, phone codes and encryptedData', async () => {
     const js = json(await control('miniprogram/login', { user: 'alice' }));
     expect((await session(js.code as string)).openid).toBe(mock.openidOf('miniprogram', 'alice'));
     const app = json(await control('app/login?user=bob&state=s1'));
-    expect(app).toEqual({ errCode: 0, code: expect.stringMatching(/^[A-Za-z0-9]{32}$/), state: 's1', lang: 'zh_CN', country: 'CN' });
+    expect(app).toEqual({
+      errCode: 0,
+      code: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      state: 's1',
+      lang: 'zh_CN',
+      country: 'CN',
+    });
     const phoneCode = json(await control('miniprogram/phone-code', { user: 'bob' }));
     expect(phoneCode.code).toMatch(/^[0-9a-f]{64}$/);
     const data = json(await control('miniprogram/encrypted-data', { user: 'alice', data: { x: 1 } }));
@@ -279,12 +409,21 @@ describe('HTTP control API', () => {
   it('lists apps and users', async () => {
     const body = json(await control('apps', undefined, 'GET'));
     expect(body.apps).toEqual(mock.apps);
-    expect((body.users as Array<{ key: string; miniprogramOpenid: string }>)[0]).toMatchObject({ key: 'alice', miniprogramOpenid: mock.openidOf('miniprogram', 'alice') });
+    expect((body.users as Array<{ key: string; miniprogramOpenid: string }>)[0]).toMatchObject({
+      key: 'alice',
+      miniprogramOpenid: mock.openidOf('miniprogram', 'alice'),
+    });
   });
 
   it('answers 400 with a reason for bad requests, 405 for wrong methods, 404 for unknown routes', async () => {
-    expect(await control('miniprogram/login', { user: 'mallory' })).toMatchObject({ status: 400, body: expect.stringContaining('unknown user') });
-    expect(await control('miniprogram/login', {})).toMatchObject({ status: 400, body: expect.stringContaining('need user') });
+    expect(await control('miniprogram/login', { user: 'mallory' })).toMatchObject({
+      status: 400,
+      body: expect.stringContaining('unknown user'),
+    });
+    expect(await control('miniprogram/login', {})).toMatchObject({
+      status: 400,
+      body: expect.stringContaining('need user'),
+    });
     expect((await request(`${mock.url}/__mock/miniprogram/login`, { method: 'POST', body: '{oops' })).status).toBe(400);
     expect((await request(`${mock.url}/__mock/miniprogram/login`, { method: 'POST', body: '[1]' })).status).toBe(400);
     expect(await control('auto-consent', { user: 'bob', decision: 'maybe' })).toMatchObject({ status: 400 });
@@ -292,6 +431,8 @@ describe('HTTP control API', () => {
     expect((await control('miniprogram/login', undefined, 'GET')).status).toBe(405);
     expect((await control('apps', {}, 'POST')).status).toBe(405);
     expect((await control('nothing')).status).toBe(404);
-    expect((await request(`${mock.url}/__mock/miniprogram/login`, { method: 'POST', body: 'x'.repeat(70_000) })).status).toBe(400);
+    expect(
+      (await request(`${mock.url}/__mock/miniprogram/login`, { method: 'POST', body: 'x'.repeat(70_000) })).status,
+    ).toBe(400);
   });
 });

@@ -11,7 +11,9 @@ describe('the emulator QR image', () => {
   describe('with qrcode installed', () => {
     it('is a PNG data URL that encodes the text, from the module loaded once', async () => {
       const { qrDataURL } = await import('../../lib/testing/qr');
-      expect(await qrDataURL('http://127.0.0.1:1/connect/confirm?uuid=x')).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/=]{200,}$/);
+      expect(await qrDataURL('http://127.0.0.1:1/connect/confirm?uuid=x')).toMatch(
+        /^data:image\/png;base64,[A-Za-z0-9+/=]{200,}$/,
+      );
       expect(await qrDataURL('http://127.0.0.1:1/connect/confirm?uuid=y')).toMatch(/^data:image\/png;base64,/);
     });
   });
@@ -24,7 +26,9 @@ describe('the emulator QR image', () => {
       const { qrDataURL, QR_PLACEHOLDER } = await import('../../lib/testing/qr');
       const image = await qrDataURL('http://127.0.0.1:1/connect/confirm?uuid=x');
       expect(image).toBe(QR_PLACEHOLDER);
-      expect(Buffer.from(image.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString()).toContain('npm i -D qrcode');
+      expect(Buffer.from(image.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString()).toContain(
+        'npm i -D qrcode',
+      );
     });
   });
 });

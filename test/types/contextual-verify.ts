@@ -3,7 +3,12 @@
  * arrow function as verify gets its parameter types under `strict`.
  */
 import type { Request } from 'express';
-import { Strategy as WeChatStrategy, type WeChatProfile, type WeChatTokenResponse, type VerifyCallback } from '../../lib';
+import {
+  Strategy as WeChatStrategy,
+  type WeChatProfile,
+  type WeChatTokenResponse,
+  type VerifyCallback,
+} from '../../lib';
 
 const options = { appID: 'wx', appSecret: 's', callbackURL: '/cb' };
 
@@ -23,12 +28,18 @@ new WeChatStrategy({ ...options, passReqToCallback: true }, (req, accessToken, _
 });
 
 // The `params` forms need annotations (see the overload note in lib/strategy.ts).
-new WeChatStrategy(options, (_a: string, _r: string, params: WeChatTokenResponse, profile: WeChatProfile, done: VerifyCallback) => {
-  done(null, { snapshot: params.is_snapshotuser === 1, id: profile.id });
-});
-new WeChatStrategy({ ...options, passReqToCallback: true }, (_req: Request, _a: string, _r: string, params: WeChatTokenResponse, _p: WeChatProfile, done: VerifyCallback) => {
-  done(null, { scope: params.scope });
-});
+new WeChatStrategy(
+  options,
+  (_a: string, _r: string, params: WeChatTokenResponse, profile: WeChatProfile, done: VerifyCallback) => {
+    done(null, { snapshot: params.is_snapshotuser === 1, id: profile.id });
+  },
+);
+new WeChatStrategy(
+  { ...options, passReqToCallback: true },
+  (_req: Request, _a: string, _r: string, params: WeChatTokenResponse, _p: WeChatProfile, done: VerifyCallback) => {
+    done(null, { scope: params.scope });
+  },
+);
 
 // @ts-expect-error: profile is a WeChatProfile, which has no `emails`.
 new WeChatStrategy(options, (_a, _r, profile, done) => done(null, { email: profile.emails }));

@@ -12,7 +12,12 @@ import { announce, SESSION_SECRET, signedStore, verifyAs } from './shared.js';
 passport.use(new WeChatStrategy(verifyAs('express4')));
 passport.use(
   new WeChatStrategy(
-    { name: 'wechat-signed', appID: process.env.WECHAT_APP_ID, callbackURL: '/signed/auth/wechat/callback', store: signedStore() },
+    {
+      name: 'wechat-signed',
+      appID: process.env.WECHAT_APP_ID,
+      callbackURL: '/signed/auth/wechat/callback',
+      store: signedStore(),
+    },
     verifyAs('express4-signed'),
   ),
 );

@@ -18,23 +18,52 @@ if (plugin === 'session') {
   await app.register(fastifyCookie);
   await app.register(fastifySession, { secret: SESSION_SECRET, cookie: { secure: false }, saveUninitialized: false });
 } else {
-  await app.register(fastifySecureSession, { key: Buffer.from(SESSION_SECRET.slice(0, 32)), cookie: { path: '/', httpOnly: true } });
+  await app.register(fastifySecureSession, {
+    key: Buffer.from(SESSION_SECRET.slice(0, 32)),
+    cookie: { path: '/', httpOnly: true },
+  });
 }
 await app.register(fastifyPassport.initialize());
 await app.register(fastifyPassport.secureSession());
 fastifyPassport.use(new WeChatStrategy(verifyAs(`fastify-${plugin}`)));
-fastifyPassport.use(new WeChatStrategy({ name: 'wechat-signed', callbackURL: '/signed/auth/wechat/callback', store: signedStore() }, verifyAs(`fastify-${plugin}-signed`)));
+fastifyPassport.use(
+  new WeChatStrategy(
+    { name: 'wechat-signed', callbackURL: '/signed/auth/wechat/callback', store: signedStore() },
+    verifyAs(`fastify-${plugin}-signed`),
+  ),
+);
 // The session state store on a route that does not log in (`session: false`): the login must still leave no pending state behind.
-fastifyPassport.use('wechat-no-login', new WeChatStrategy({ callbackURL: '/no-login/auth/wechat/callback' }, verifyAs(`fastify-${plugin}-no-login`)));
+fastifyPassport.use(
+  'wechat-no-login',
+  new WeChatStrategy({ callbackURL: '/no-login/auth/wechat/callback' }, verifyAs(`fastify-${plugin}-no-login`)),
+);
 fastifyPassport.registerUserSerializer(async (user: AppUser) => user);
 fastifyPassport.registerUserDeserializer(async (user: AppUser) => user);
 
 app.get('/login', { preValidation: fastifyPassport.authenticate('wechat') }, async () => ({}));
-app.get('/auth/wechat/callback', { preValidation: fastifyPassport.authenticate('wechat') }, async (req) => ({ user: req.user }));
-app.get('/signed/login', { preValidation: fastifyPassport.authenticate('wechat-signed', { session: false }) }, async () => ({}));
-app.get('/signed/auth/wechat/callback', { preValidation: fastifyPassport.authenticate('wechat-signed', { session: false }) }, async (req) => ({ user: req.user }));
-app.get('/no-login/login', { preValidation: fastifyPassport.authenticate('wechat-no-login', { session: false }) }, async () => ({}));
-app.get('/no-login/auth/wechat/callback', { preValidation: fastifyPassport.authenticate('wechat-no-login', { session: false }) }, async (req) => ({ user: req.user }));
+app.get('/auth/wechat/callback', { preValidation: fastifyPassport.authenticate('wechat') }, async (req) => ({
+  user: req.user,
+}));
+app.get(
+  '/signed/login',
+  { preValidation: fastifyPassport.authenticate('wechat-signed', { session: false }) },
+  async () => ({}),
+);
+app.get(
+  '/signed/auth/wechat/callback',
+  { preValidation: fastifyPassport.authenticate('wechat-signed', { session: false }) },
+  async (req) => ({ user: req.user }),
+);
+app.get(
+  '/no-login/login',
+  { preValidation: fastifyPassport.authenticate('wechat-no-login', { session: false }) },
+  async () => ({}),
+);
+app.get(
+  '/no-login/auth/wechat/callback',
+  { preValidation: fastifyPassport.authenticate('wechat-no-login', { session: false }) },
+  async (req) => ({ user: req.user }),
+);
 app.get('/me', async (req) => ({ user: req.user ?? null }));
 // What the session state store left in the session (the test checks a finished login leaves nothing).
 app.get('/pending-logins', async (req) => ({ pending: req.session.get('wechat:oauth2') ?? null }));

@@ -9,7 +9,12 @@ import { Strategy as WeChatStrategy } from 'passport-wechat-oauth2';
 import { announce, SESSION_SECRET, signedStore, verifyAs } from './shared.js';
 
 passport.use(new WeChatStrategy(verifyAs('koa')));
-passport.use(new WeChatStrategy({ name: 'wechat-signed', callbackURL: '/signed/auth/wechat/callback', store: signedStore() }, verifyAs('koa-signed')));
+passport.use(
+  new WeChatStrategy(
+    { name: 'wechat-signed', callbackURL: '/signed/auth/wechat/callback', store: signedStore() },
+    verifyAs('koa-signed'),
+  ),
+);
 passport.serializeUser((user, done) => done(null, user));
 passport.deserializeUser((user: Express.User, done) => done(null, user));
 

@@ -31,7 +31,12 @@ class WeChatEnvStrategy extends PassportStrategy(WeChatStrategy, 'wechat') {
 @Injectable()
 class WeChatOptionsStrategy extends PassportStrategy(WeChatStrategy, 'wechat-options') {
   constructor() {
-    super({ appID: process.env.WECHAT_APP_ID, appSecret: process.env.WECHAT_APP_SECRET, callbackURL: '/options/auth/wechat/callback', store: signedStore() });
+    super({
+      appID: process.env.WECHAT_APP_ID,
+      appSecret: process.env.WECHAT_APP_SECRET,
+      callbackURL: '/options/auth/wechat/callback',
+      store: signedStore(),
+    });
   }
 
   async validate(_accessToken: string, _refreshToken: string, profile: WeChatProfile): Promise<AppUser> {
@@ -102,7 +107,10 @@ class LoginController {
   }
 }
 
-@Module({ controllers: [LoginController], providers: [WeChatEnvStrategy, WeChatOptionsStrategy, WeChatRequestStrategy, WeChatParamsStrategy] })
+@Module({
+  controllers: [LoginController],
+  providers: [WeChatEnvStrategy, WeChatOptionsStrategy, WeChatRequestStrategy, WeChatParamsStrategy],
+})
 class AppModule {}
 
 passport.serializeUser((user, done) => done(null, user));

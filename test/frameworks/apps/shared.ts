@@ -20,7 +20,8 @@ export function userFrom(profile: WeChatProfile, via: string): AppUser {
 
 /** A verify function whose users carry `via`. */
 export function verifyAs(via: string) {
-  return (_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback): void => done(null, userFrom(profile, via));
+  return (_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback): void =>
+    done(null, userFrom(profile, via));
 }
 
 export function signedStore(): SignedStateStore {

@@ -10,8 +10,15 @@ const mock = await createMockWeChat();
 mock.setAutoConsent({ user: mock.users[0]!.key, decision: 'allow' });
 passport.use(
   new WeChatStrategy(
-    { appID: mock.apps.mp.appID, appSecret: mock.apps.mp.appSecret, authorizationURL: mock.authorizationURL, apiBaseURL: mock.apiBaseURL, callbackURL: process.env.UNSET_CALLBACK_URL ?? '/cb' },
-    (_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback) => done(null, { openid: profile.openid, via: 'bundler' }),
+    {
+      appID: mock.apps.mp.appID,
+      appSecret: mock.apps.mp.appSecret,
+      authorizationURL: mock.authorizationURL,
+      apiBaseURL: mock.apiBaseURL,
+      callbackURL: process.env.UNSET_CALLBACK_URL ?? '/cb',
+    },
+    (_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback) =>
+      done(null, { openid: profile.openid, via: 'bundler' }),
   ),
 );
 passport.serializeUser((user, done) => done(null, user));

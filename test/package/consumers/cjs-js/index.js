@@ -14,7 +14,13 @@ async function main() {
   mock.setAutoConsent({ user: mock.users[0].key, decision: 'allow' });
   passport.use(
     new WeChatStrategy(
-      { appID: mock.apps.mp.appID, appSecret: mock.apps.mp.appSecret, authorizationURL: mock.authorizationURL, apiBaseURL: mock.apiBaseURL, callbackURL: '/cb' },
+      {
+        appID: mock.apps.mp.appID,
+        appSecret: mock.apps.mp.appSecret,
+        authorizationURL: mock.authorizationURL,
+        apiBaseURL: mock.apiBaseURL,
+        callbackURL: '/cb',
+      },
       (_accessToken, _refreshToken, profile, done) => done(null, { openid: profile.openid, via: 'cjs-js' }),
     ),
   );

@@ -11,8 +11,15 @@ async function main(): Promise<void> {
   mock.setAutoConsent({ user: mock.users[0]!.key, decision: 'allow' });
   passport.use(
     new WeChatStrategy(
-      { appID: mock.apps.mp.appID, appSecret: mock.apps.mp.appSecret, authorizationURL: mock.authorizationURL, apiBaseURL: mock.apiBaseURL, callbackURL: '/cb' },
-      (_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback) => done(null, { openid: profile.openid, via: 'node10' }),
+      {
+        appID: mock.apps.mp.appID,
+        appSecret: mock.apps.mp.appSecret,
+        authorizationURL: mock.authorizationURL,
+        apiBaseURL: mock.apiBaseURL,
+        callbackURL: '/cb',
+      },
+      (_accessToken: string, _refreshToken: string, profile: WeChatProfile, done: VerifyCallback) =>
+        done(null, { openid: profile.openid, via: 'node10' }),
     ),
   );
   passport.serializeUser((user, done) => done(null, user));
