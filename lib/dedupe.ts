@@ -105,7 +105,11 @@ export class MemoryDeduplicator implements CallbackDeduplicator {
       role: 'leader',
       settle: (outcome, options) => {
         if (entry.outcome) return;
-        entry.outcome = outcome;
+        // Followers in this process reuse the verified user: the replayable
+        // login (token response, profile) is only for a shared deduplicator,
+        // and would hold every login's tokens in memory for settledMs.
+        entry.outcome =
+          outcome.kind === 'success' && outcome.user !== undefined ? { ...outcome, login: undefined } : outcome;
         entry.expires = Math.min(entry.expires, Date.now() + this.settledMs);
         if (options?.remember === false) this.entries.delete(key, entry);
         for (const waiter of entry.waiters.splice(0)) waiter(outcome);

@@ -1,4 +1,10 @@
-import { SessionStateStore, Strategy as WeChatStrategy, type VerifyCallback, type WeChatProfile } from '../lib';
+import {
+  MemorySeenStore,
+  SessionStateStore,
+  Strategy as WeChatStrategy,
+  type VerifyCallback,
+  type WeChatProfile,
+} from '../lib';
 import { dedupeKey, MemoryDeduplicator } from '../lib/dedupe';
 import { follow, lead } from './helpers/dedupe';
 import { ClientTaggedStore } from '../lib/state/client-tag';
@@ -119,6 +125,50 @@ describe('SessionStateStore', () => {
     store.verify(req, 'abc', META, (err, ok, info) => {
       expect([err, ok, (info as { message: string }).message]).toEqual([null, false, 'invalid_state']);
       done();
+    });
+  });
+
+  describe('with a shared seen store (several instances loading the same session)', () => {
+    const verifyWith = (store: SessionStateStore, req: ReturnType<typeof fakeRequest>, state: string) =>
+      new Promise<{ err: Error | null; ok: boolean; info: unknown }>((resolve) =>
+        store.verify(req, state, META, (err, ok, info) => resolve({ err, ok, info })),
+      );
+
+    it('only the request that wins the claim consumes the state; the loser leaves its copy of the session untouched', async () => {
+      const seen = new MemorySeenStore();
+      const store = new SessionStateStore({ seen });
+      const first = fakeRequest();
+      let state = '';
+      store.store(first, undefined, META, (_e, s) => (state = s as string));
+      // A second instance loaded the same session before the first one saved it.
+      const second = fakeRequest();
+      second.session['wechat:oauth2'] = structuredClone(first.session['wechat:oauth2']);
+      expect((await verifyWith(store, first, state)).ok).toBe(true);
+      const lost = await verifyWith(
+        new SessionStateStore({ seen: { add: async (k, t) => seen.add(k, t) } }),
+        second,
+        state,
+      );
+      expect([lost.ok, (lost.info as { detail: string }).detail]).toEqual([false, 'This state was already used.']);
+      expect(second.session['wechat:oauth2']).toHaveLength(1);
+    });
+
+    it("a seen store that throws or rejects is the request's error, not a login", async () => {
+      for (const seen of [
+        {
+          add: (): boolean => {
+            throw new Error('store down');
+          },
+        },
+        { add: () => Promise.reject(new Error('store down')) },
+      ]) {
+        const store = new SessionStateStore({ seen });
+        const req = fakeRequest();
+        let state = '';
+        store.store(req, undefined, META, (_e, s) => (state = s as string));
+        const result = await verifyWith(store, req, state);
+        expect([result.err?.message, result.ok]).toEqual(['store down', false]);
+      }
     });
   });
 
