@@ -13,35 +13,19 @@
  * round-robin balancer, with both state stores. Skips (with a notice) without
  * Chromium or redis-server unless REQUIRE_BROWSER=1 / REQUIRE_REDIS=1.
  */
-import { existsSync } from 'node:fs';
 import { chromium, type Browser as Chromium, type Page } from 'playwright-core';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { CALLBACK_PATH } from '../../example-app/config';
 import { startBalancer, type Balancer } from '../helpers/balancer';
 import { mockStats } from '../helpers/login-app';
 import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from './chromium';
 import { startApp, WECHAT_UA, type Harness } from '../example-app/helpers';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const hasBrowser = existsSync(CHROMIUM);
 const hasRedis = Boolean(REDIS_BIN);
-const requireBrowser = process.env.REQUIRE_BROWSER === '1';
 const requireRedis = process.env.REQUIRE_REDIS === '1';
 const STATE_SECRET = 'browser-double-callback-state-secret-0123456789';
 
-if (!hasBrowser && !requireBrowser)
-  console.warn(
-    `SKIPPED: browser double-callback test — ${CHROMIUM} is missing. Set REQUIRE_BROWSER=1 to make this a failure.`,
-  );
 if (!hasRedis && !requireRedis)
   console.warn(
     'SKIPPED: the two-instance browser double-callback tests — redis-server is missing. Set REQUIRE_REDIS=1 to make this a failure.',
@@ -107,19 +91,12 @@ const SETUPS: Array<[string, (env: Record<string, string>) => Promise<Setup>, bo
 ];
 
 describe('the double callback in a real browser (Chromium)', () => {
-  if (!hasBrowser && requireBrowser) {
-    it('needs Chromium (REQUIRE_BROWSER=1)', () => {
-      throw new Error(
-        `REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`,
-      );
-    });
-  }
-  const maybe = hasBrowser ? describe : describe.skip;
+  const maybe = describeWithChromium('browser double-callback test');
 
   maybe('Chromium + playwright-core', () => {
     let chromiumBrowser: Chromium;
     beforeAll(async () => {
-      chromiumBrowser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+      chromiumBrowser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     }, 60_000);
     afterAll(async () => {
       await chromiumBrowser?.close();

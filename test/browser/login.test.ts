@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DESKTOP_UA, startApp, WECHAT_UA, type Harness } from '../example-app/helpers';
+import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from './chromium';
 
 /** The bits of HTMLImageElement used in page.evaluate (the tsconfig has no DOM lib). */
 interface ImageLike {
@@ -19,36 +20,9 @@ interface ImageLike {
   decode(): Promise<void>;
 }
 
-/** Debian's Chromium; CHROMIUM_PATH overrides it (e.g. to check the skip rule). */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const OUTPUT_DIR = resolve(__dirname, '../../test-output');
-const hasBrowser = existsSync(CHROMIUM);
-const requireBrowser = process.env.REQUIRE_BROWSER === '1';
-
-if (!hasBrowser && !requireBrowser) {
-  console.warn(
-    `SKIPPED: browser test — ${CHROMIUM} is missing (apt-get install chromium). Set REQUIRE_BROWSER=1 to make this a failure.`,
-  );
-}
-
 describe('example app in a real browser', () => {
-  if (!hasBrowser && requireBrowser) {
-    it('needs Chromium (REQUIRE_BROWSER=1)', () => {
-      throw new Error(
-        `REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`,
-      );
-    });
-  }
-  const maybe = hasBrowser ? describe : describe.skip;
+  const maybe = describeWithChromium('browser test');
 
   maybe('Chromium + playwright-core', () => {
     let h: Harness;
@@ -62,7 +36,7 @@ describe('example app in a real browser', () => {
       const context = await chromium.launchPersistentContext(dir, {
         executablePath: CHROMIUM,
         headless: true,
-        args: ARGS,
+        args: CHROMIUM_ARGS,
         userAgent,
       });
       contexts.push(context);
