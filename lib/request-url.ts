@@ -17,7 +17,7 @@ type LooseRequest = {
  * so a relative callbackURL crashed every Fastify login.
  */
 export function absoluteURL(req: Request, target: string, trustProxy: boolean): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return target;
+  if (isAbsoluteURL(target)) return target;
   const loose = req as unknown as LooseRequest;
   const trust = trustProxy || Boolean(loose.app?.get?.('trust proxy'));
   const headers = loose.headers ?? {};
@@ -27,6 +27,11 @@ export function absoluteURL(req: Request, target: string, trustProxy: boolean): 
 }
 
 /** The host a relative URL is resolved against: X-Forwarded-Host behind a trusted proxy, else Host (the first of a chain). */
+/** Has a scheme, so it needs no request to resolve it. */
+export function isAbsoluteURL(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(url);
+}
+
 export function requestHost(req: Request, trust: boolean): string {
   const headers = (req as unknown as LooseRequest).headers ?? {};
   return (trust && firstValue(headers['x-forwarded-host'])) || firstValue(headers.host);

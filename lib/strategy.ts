@@ -3,7 +3,7 @@ import OAuth2Strategy from 'passport-oauth2';
 import type { oauth2tokenCallback } from 'oauth';
 import { toWeChatAuthorizeURL } from './authorize-url.js';
 import { relativeCallbackProblem } from './callback-url.js';
-import { absoluteURL } from './request-url.js';
+import { absoluteURL, isAbsoluteURL } from './request-url.js';
 import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from './errors.js';
 import { WeChatHttpClient } from './http.js';
 import {
@@ -107,6 +107,8 @@ export class Strategy extends OAuth2Strategy {
   declare private _passReqToCallback?: boolean;
   /** The strategy itself, also when `this` is passport's per-request copy of it. */
   private readonly shared: this = this;
+  /** The configured callbackURL is absolute, so passport-oauth2 can use it as is. */
+  private readonly absoluteCallbackURL: boolean;
 
   // Overload order matters: TypeScript fixes an untyped arrow's parameter
   // types from the first overload it is checked against, so the common forms
@@ -177,6 +179,7 @@ export class Strategy extends OAuth2Strategy {
     this.skipProfile = options.skipUserProfile;
     this.stateStore = stateStore as { browserKey?: (req: Request) => string | undefined } | undefined;
     this.deduplicator = options.deduplicator ?? new MemoryDeduplicator();
+    this.absoluteCallbackURL = config.callbackURL !== undefined && isAbsoluteURL(config.callbackURL);
   }
 
   /**
@@ -186,24 +189,26 @@ export class Strategy extends OAuth2Strategy {
    */
   override authenticate(req: Request, authenticateOptions: WeChatAuthenticateOptions = {}): void {
     // Absolute before passport-oauth2 sees it: its own resolution needs Express's req.connection (not on Fastify 5).
+    // An absolute callbackURL from the constructor needs nothing per request.
     const callbackURL = authenticateOptions.callbackURL ?? this._callbackURL;
-    const options = callbackURL
-      ? { ...authenticateOptions, callbackURL: absoluteURL(req, callbackURL, this._trustProxy === true) }
-      : authenticateOptions;
-    const query = (req.query ?? {}) as Record<string, unknown>;
-    const params = { code: query.code, state: query.state, error: query.error };
-    for (const [name, value] of Object.entries(params)) {
-      if (value !== undefined && typeof value !== 'string') {
-        return this.fail(
-          {
-            message: 'invalid_request',
-            detail: `The callback's ${name} parameter must appear once.`,
-          } satisfies WeChatFailureInfo,
-          400,
-        );
-      }
+    const options =
+      callbackURL && (authenticateOptions.callbackURL !== undefined || !this.absoluteCallbackURL)
+        ? { ...authenticateOptions, callbackURL: absoluteURL(req, callbackURL, this._trustProxy === true) }
+        : authenticateOptions;
+    const query = ownQuery(req);
+    const code = query.code as string | undefined;
+    const state = query.state as string | undefined;
+    const error = query.error as string | undefined;
+    const repeated = notOnce(code) ? 'code' : notOnce(state) ? 'state' : notOnce(error) ? 'error' : undefined;
+    if (repeated) {
+      return this.fail(
+        {
+          message: 'invalid_request',
+          detail: `The callback's ${repeated} parameter must appear once.`,
+        } satisfies WeChatFailureInfo,
+        400,
+      );
     }
-    const { code, state, error } = params as { code?: string; state?: string; error?: string };
     // WeChat never sends an `error` other than access_denied; passport-oauth2
     // would make one a server error (AuthorizationError), so a hostile query
     // could cause a 500. Checked first: with a `state` and no `code` it would
@@ -479,19 +484,22 @@ export class Strategy extends OAuth2Strategy {
         ),
       );
     }
-    this.shouldSkipProfile(accessToken)
-      .then((skip) =>
-        skip || isBaseScope(token.scope)
-          ? this.profileFromToken(flow.client, token)
-          : this.fetchProfile(this.clientFor(flow.client), token),
-      )
-      .then(
-        (profile) => {
-          flow.profile = profile;
-          setImmediate(() => done(null, profile));
-        },
-        (err: unknown) => setImmediate(() => done(err)),
-      );
+    const load = (skip: boolean): Promise<WeChatProfile> =>
+      skip || isBaseScope(token.scope)
+        ? this.profileFromToken(flow.client, token)
+        : this.fetchProfile(this.clientFor(flow.client), token);
+    // No skipUserProfile function (the usual case): no promise before the request.
+    const skip = this.skipProfile;
+    const profile = typeof skip === 'function' ? this.shouldSkipProfile(accessToken).then(load) : load(skip === true);
+    // Out of the promise before passport-oauth2 goes on: what verify and the
+    // app's own callbacks throw must not become a rejection here.
+    profile.then(
+      (loaded) => {
+        flow.profile = loaded;
+        setImmediate(done, null, loaded);
+      },
+      (err: unknown) => setImmediate(done, err),
+    );
   }
 
   /** WeChat's token errors are `{errcode, errmsg}` on HTTP 200, not RFC 6749's `{error}`. */
@@ -577,16 +585,13 @@ export class Strategy extends OAuth2Strategy {
   }
 
   private shouldSkipProfile(accessToken: string): Promise<boolean> {
-    const skip = this.skipProfile;
-    if (typeof skip !== 'function') return Promise.resolve(skip === true);
+    const skip = this.skipProfile as (...args: unknown[]) => unknown;
     if (skip.length > 1) {
       return new Promise((resolve, reject) => {
-        (skip as (t: string, cb: (err: Error | null, skip?: boolean) => void) => void)(accessToken, (err, result) =>
-          err ? reject(err) : resolve(!!result),
-        );
+        skip(accessToken, (err: Error | null, result?: boolean) => (err ? reject(err) : resolve(!!result)));
       });
     }
-    return Promise.resolve(!!(skip as () => boolean)());
+    return Promise.resolve(!!skip());
   }
 
   private clientFor(client: WeChatClient | undefined): WeChatOAuth2 {
@@ -635,6 +640,26 @@ function defaultVerify(
 function clientOfMeta(meta: StateMeta, config: ResolvedConfig): WeChatClient {
   const web = config.credentials.web;
   return web && meta.clientID === web.appID && meta.authorizationURL === config.authorizeURL.web ? 'web' : 'mp';
+}
+
+/**
+ * The request's query, parsed once. Express 5's `req.query` is a getter that
+ * parses the query string again on every read, and passport-oauth2 reads it
+ * up to eight times per callback; keeping the first parse as the request's
+ * own property is what Express 4 did.
+ */
+function ownQuery(req: Request): Record<string, unknown> {
+  const query = req.query as Record<string, unknown> | undefined;
+  if (query === undefined || query === null) return {};
+  if (!Object.hasOwn(req, 'query')) {
+    Object.defineProperty(req, 'query', { value: query, writable: true, configurable: true, enumerable: true });
+  }
+  return query;
+}
+
+/** Present, but not a single string (`?code=a&code=b` parses to an array): checked before any other use. */
+function notOnce(value: unknown): boolean {
+  return value !== undefined && typeof value !== 'string';
 }
 
 function isInsideWeChat(req: Request): boolean {
