@@ -8,7 +8,10 @@
 // callbacks at c50 and prints KB allocated per login, by package and by
 // function. Allocation does not move with the machine's load the way CPU
 // time does, so it separates changes that CPU figures on a busy machine
-// cannot (bench/results/profile-notes.md).
+// cannot (bench/results/profile-notes.md). With --cpu it writes a CPU profile
+// of the same n timed callbacks instead (no warm-up, no /login in it) to
+// bench/.tmp/alloc/NAME.cpuprofile, and prints self time per login by package
+// and function; `node bench/profile-summary.js FILE --per=n` reads it further.
 const fs = require('node:fs');
 const path = require('node:path');
 const processes = require('./processes');
@@ -16,8 +19,9 @@ const { Driver } = require('./driver');
 const { installSafetyNet, startTlsEmulator, startContestant, TMP } = require('./harness');
 const { makeSnapshot } = require('./snapshot');
 
-const positional = process.argv.slice(2).filter((a) => !a.includes('='));
+const positional = process.argv.slice(2).filter((a) => !a.includes('=') && !a.startsWith('--'));
 const N = Number(positional[0] || 1500);
+const CPU = process.argv.includes('--cpu');
 const CONTESTANTS = [
   ['floor', 'contestants/floor.js', {}],
   ['floor + Passport', 'contestants/diagnostic/floor-passport.js', {}],
@@ -67,6 +71,31 @@ function summarise(file, n, top = 12) {
   return { totalKB: total / n / 1024, text: lines.join('\n') };
 }
 
+// The same, from a CPU profile: µs of self time per login, idle left out.
+function summariseCpu(file, n, top = 30) {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const byBucket = new Map();
+  const byFn = new Map();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const { url, functionName, lineNumber } = byId.get(id).callFrame;
+    if (functionName === '(idle)') return;
+    const us = profile.timeDeltas[i] || 0;
+    const b = url ? bucket(url) : functionName;
+    byBucket.set(b, (byBucket.get(b) || 0) + us);
+    const fn = `${functionName || '(anonymous)'} ${b}:${lineNumber + 1}`;
+    byFn.set(fn, (byFn.get(fn) || 0) + us);
+    total += us;
+  });
+  const per = (us) => (us / n).toFixed(1).padStart(7);
+  const lines = [`${per(total)} µs per login in all`, 'by package:'];
+  for (const [b, v] of [...byBucket].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${per(v)}  ${b}`);
+  lines.push('by function:');
+  for (const [f, v] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${per(v)}  ${f}`);
+  return { totalKB: total / n, text: lines.join('\n') };
+}
+
 async function main() {
   const snap = makeSnapshot({ build: process.argv.includes('--build') });
   console.log(`[alloc] package: ${snap.source} at commit ${snap.commit}`);
@@ -75,12 +104,12 @@ async function main() {
   const totals = [];
   try {
     for (const [name, script, env] of CONTESTANTS) {
-      const out = path.join(TMP, 'alloc', `${name.replace(/[^\w.-]+/g, '_')}.heapprofile`);
+      const out = path.join(TMP, 'alloc', `${name.replace(/[^\w.-]+/g, '_')}.${CPU ? 'cpuprofile' : 'heapprofile'}`);
       fs.mkdirSync(path.dirname(out), { recursive: true });
       fs.rmSync(out, { force: true });
       const { child, port } = await startContestant({
         script, certs: emulator.certs, app, scope: 'snsapi_userinfo', logName: `alloc-${name.replace(/[^\w.-]+/g, '_')}`, label: name,
-        nodeArgs: ['--require', path.join(__dirname, 'heap-sampler.js')], env: { ...env, BENCH_HEAP_OUT: out },
+        nodeArgs: ['--require', path.join(__dirname, 'heap-sampler.js')], env: { ...env, BENCH_HEAP_OUT: out, BENCH_SAMPLE: CPU ? 'cpu' : 'heap' },
       });
       const driver = new Driver({ port, concurrency: 50, ca: emulator.ca });
       try {
@@ -97,15 +126,15 @@ async function main() {
         driver.close();
         await processes.stop(child);
       }
-      const s = summarise(out, N);
+      const s = CPU ? summariseCpu(out, N) : summarise(out, N);
       totals.push([name, s.totalKB]);
       console.log(`\n== ${name}\n${s.text}`);
     }
   } finally {
     await processes.stop(emulator.child);
   }
-  console.log(`\nuserinfo callbacks at c50, ${N} sampled after 500 warm-up; KB allocated per login:`);
-  for (const [name, kb] of totals) console.log(`  ${kb.toFixed(1).padStart(7)}  ${name}`);
+  console.log(`\nuserinfo callbacks at c50, ${N} sampled after 500 warm-up; ${CPU ? 'µs of CPU (busy samples)' : 'KB allocated'} per login:`);
+  for (const [name, v] of totals) console.log(`  ${v.toFixed(1).padStart(7)}  ${name}`);
 }
 
 main().then(() => { processes.killAllNow(); process.exit(0); }, (err) => {
