@@ -94,8 +94,11 @@ function get(config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>>
           data: body,
           status,
           statusText: res.statusMessage as string,
-          // Raw: axios's dispatchRequest wraps response headers in AxiosHeaders itself.
-          headers: res.headers,
+          // Only Content-Type. axios normalises every response header into
+          // AxiosHeaders twice per call, and nothing reads this private
+          // instance's response headers (WeChatHttpClient reads the body and
+          // the status); Node builds `res.headers` only when it is read.
+          headers: contentTypeOf(res.rawHeaders),
           config,
           request: req,
         };
@@ -125,6 +128,14 @@ function get(config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>>
       }, config.timeout);
     }
   });
+}
+
+function contentTypeOf(rawHeaders: string[]): Record<string, string> {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === 'content-type')
+      return { 'content-type': rawHeaders[i + 1] as string };
+  }
+  return {};
 }
 
 /** The request headers axios assembled (its defaults plus any the caller set); unset ones are already left out. */

@@ -496,9 +496,9 @@ export class Strategy extends OAuth2Strategy {
     profile.then(
       (loaded) => {
         flow.profile = loaded;
-        setImmediate(done, null, loaded);
+        process.nextTick(done, null, loaded);
       },
-      (err: unknown) => setImmediate(done, err),
+      (err: unknown) => process.nextTick(done, err),
     );
   }
 

@@ -72,9 +72,9 @@ export class ClientTaggedStore implements WeChatStateStore {
       return callback(null, false, invalidState('The callback carried no state, or one this app did not issue.'));
     }
     if (!this.inner) return callback(null, true);
-    const verify = this.inner.verify.bind(this.inner) as Loose;
+    const inner = this.inner as { verify: Loose };
     const rest = providedState.slice(1);
-    if (this.inner.verify.length === 3) return verify(req, rest, callback);
-    return verify(req, rest, meta, callback);
+    if (inner.verify.length === 3) return inner.verify(req, rest, callback);
+    return inner.verify(req, rest, meta, callback);
   }
 }
