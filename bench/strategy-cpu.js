@@ -51,6 +51,8 @@ https.get = (url, _options, onResponse) => {
     const res = new EventEmitter();
     res.statusCode = 200;
     res.statusMessage = 'OK';
+    // As Node's IncomingMessage: rawHeaders always, `headers` built from them.
+    res.rawHeaders = Object.entries(HEADERS).flat();
     res.headers = { ...HEADERS };
     res.setEncoding = () => {};
     onResponse(res);
@@ -113,7 +115,7 @@ async function main() {
   const runs = new Map(contestants.map(([name]) => [name, []]));
   for (let b = 0; b < BLOCKS; b++) {
     for (const [name, dir] of b % 2 ? [...contestants].reverse() : contestants) {
-      const out = execFileSync(process.execPath, [__filename, String(N), `--only=${dir}`], { encoding: 'utf8' });
+      const out = execFileSync(process.execPath, [__filename, String(N), `--only=${dir}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       runs.get(name).push(...JSON.parse(out.trim().split('\n').pop()));
     }
   }
