@@ -26,7 +26,9 @@ const CONTESTANTS = [
   ['floor', 'contestants/floor.js', {}],
   ['floor + Passport', 'contestants/diagnostic/floor-passport.js', {}],
   ['passport-wechat-oauth2', 'contestants/passport-wechat-oauth2.js', {}],
-  ...process.argv.slice(2).filter((a) => a.includes('=')).map((a) => {
+  // --contestant=NAME=SCRIPT: one more contestant script (as in decompose.js).
+  ...process.argv.slice(2).filter((a) => a.startsWith('--contestant=')).map((a) => [...a.slice('--contestant='.length).split('='), {}]),
+  ...process.argv.slice(2).filter((a) => a.includes('=') && !a.startsWith('--')).map((a) => {
     const [name, dir] = a.split('=');
     return [name, 'contestants/passport-wechat-oauth2.js', { BENCH_SELF_ROOT: path.resolve(dir) }];
   }),

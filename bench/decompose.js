@@ -32,10 +32,18 @@ const VARIANTS = process.argv.filter((a) => a.startsWith('--variant=')).map((a) 
   if (!name || !dir) throw new Error(`--variant: expected NAME=DIR, got ${a}`);
   return [name, 'contestants/passport-wechat-oauth2.js', { BENCH_SELF_ROOT: path.resolve(dir) }];
 });
+// --contestant=NAME=SCRIPT (repeatable): one more contestant script under
+// bench/, e.g. contestants/diagnostic/floor-passport-strategy.js.
+const EXTRA = process.argv.filter((a) => a.startsWith('--contestant=')).map((a) => {
+  const [name, script] = a.slice('--contestant='.length).split('=');
+  if (!name || !script) throw new Error(`--contestant: expected NAME=SCRIPT, got ${a}`);
+  return [name, script];
+});
 const CONCURRENCY = 50;
 const CONTESTANTS = [
   ['floor', 'contestants/floor.js'],
   ['floor + Passport', 'contestants/diagnostic/floor-passport.js'],
+  ...EXTRA,
   ['passport-wechat-oauth2', 'contestants/passport-wechat-oauth2.js'],
   ...VARIANTS,
 ];
@@ -52,7 +60,7 @@ async function main() {
     const { child, port } = await startContestant({
       script, certs: emulator.certs, app, scope: 'snsapi_userinfo', logName: `decompose-${name.replace(/[^\w.-]+/g, '_')}`, label: name, env,
     });
-    contestants.push({ name, child, driver: new Driver({ port, concurrency: CONCURRENCY, ca: emulator.ca }), cpu: [], lps: [], errors: 0 });
+    contestants.push({ name, child, driver: new Driver({ port, concurrency: CONCURRENCY, ca: emulator.ca }), cpu: [], lps: [], round: [], errors: 0 });
   }
   const run = async (c, n) => {
     const items = await c.driver.prepare(n);
@@ -72,6 +80,7 @@ async function main() {
         const m = await run(c, N);
         c.cpu.push(m.cpuPerLogin);
         c.lps.push(m.loginsPerSec);
+        c.round.push(m.loginsPerSec);
         c.errors += m.errors.length;
         if (m.errors.length > N / 100) throw new Error(`${c.name}: ${m.errors.length} of ${N} logins failed (${m.errors.slice(0, 3).join(' | ')})`);
       }
@@ -84,12 +93,17 @@ async function main() {
   const floorCpu = stats.median(floor.cpu);
   const floorLps = stats.median(floor.lps);
   console.log(`\nuserinfo callbacks at c${CONCURRENCY}, ${ROUNDS} rounds × ${N}, medians (app process only)\n`);
-  console.log('| contestant | app CPU ms/login | logins/s | × floor (logins/s) | floor CPU ÷ CPU | failed logins |');
-  console.log('|---|--:|--:|--:|--:|--:|');
+  // Paired: each round's logins/s over the floor's in the same round (the
+  // contestants of a round run back to back), then the median over rounds.
+  // On a shared machine whose speed drifts between rounds this moves less
+  // than the ratio of the two separate medians.
+  console.log('| contestant | app CPU ms/login | logins/s | × floor (logins/s) | × floor, paired by round | floor CPU ÷ CPU | failed logins |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const c of contestants) {
     const cpu = stats.median(c.cpu);
     const lps = stats.median(c.lps);
-    console.log(`| ${c.name} | ${cpu.toFixed(3)} | ${lps.toFixed(0)} | ${(lps / floorLps).toFixed(2)} | ${(floorCpu / cpu).toFixed(2)} | ${c.errors} |`);
+    const paired = stats.median(c.round.map((v, i) => v / floor.round[i]));
+    console.log(`| ${c.name} | ${cpu.toFixed(3)} | ${lps.toFixed(0)} | ${(lps / floorLps).toFixed(2)} | ${paired.toFixed(2)} | ${(floorCpu / cpu).toFixed(2)} | ${c.errors} |`);
   }
 }
 
