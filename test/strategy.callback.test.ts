@@ -122,6 +122,29 @@ describe('WeChatStrategy: the callback', () => {
       expect(outcome).toMatchObject({ kind: 'fail', challenge: { message: 'invalid_state' } });
       expect(api.requests).toHaveLength(0);
     });
+
+    describe('under Express 5, whose req.query parses the query string again on every read', () => {
+      it('parses it once per callback and leaves the parsed query on the request for the app', async () => {
+        const strategy = strategyWith();
+        const started = await startLogin(strategy);
+        const plain = started.callback(CODE);
+        let parses = 0;
+        // As Express 5's request prototype: a getter, no setter.
+        const proto = Object.defineProperty({}, 'query', {
+          get: () => {
+            parses += 1;
+            return { ...plain.query };
+          },
+          configurable: true,
+        });
+        const { query: _query, ...rest } = plain;
+        const req = Object.assign(Object.create(proto), rest);
+        const outcome = await authenticate(strategy, req);
+        expect(outcome.kind).toBe('success');
+        expect(parses).toBe(1);
+        expect(req.query).toEqual({ code: CODE, state: plain.query.state });
+      });
+    });
   });
 
   describe('an snsapi_base login', () => {
