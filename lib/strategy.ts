@@ -496,9 +496,9 @@ export class Strategy extends OAuth2Strategy {
     profile.then(
       (loaded) => {
         flow.profile = loaded;
-        process.nextTick(done, null, loaded);
+        setImmediate(done, null, loaded);
       },
-      (err: unknown) => process.nextTick(done, err),
+      (err: unknown) => setImmediate(done, err),
     );
   }
 
