@@ -66,7 +66,7 @@ function defaultAxios(): { instance: AxiosInstance; lean: boolean } {
       // and timeout, and the lean adapter reads nothing else: keeping only the
       // keys it needs halves axios's pipeline (16.9 → 8.8 µs per call,
       // profile-notes.md). The stock adapter never sees this config bare:
-      // every request it serves passes the full fixed config (attempt()).
+      // every request it serves passes the full fixed config (send()).
       for (const key of Object.keys(instance.defaults) as Array<keyof typeof instance.defaults>) {
         if (!LEAN_DEFAULTS.has(key)) delete instance.defaults[key];
       }
@@ -93,10 +93,12 @@ export class WeChatHttpClient {
   readonly apiBaseURLs: readonly string[];
   readonly timeout: number;
   private readonly axios: AxiosInstance;
-  /** The lean keep-alive adapter serves this client's GETs, under its own whole-call deadline. */
+  /**
+   * This client's axios is the package's private instance with the lean
+   * keep-alive adapter, whose defaults serve only that adapter's GETs (each
+   * under its own whole-call deadline).
+   */
   private readonly leanGets: boolean;
-  /** This client's axios is the package's private instance (its defaults serve only the lean adapter). */
-  private readonly ownAxios: boolean;
   /** Each base with its host[:port], for error messages that must not carry the URL. */
   private readonly bases: ReadonlyArray<{ url: string; host: string }>;
 
@@ -111,7 +113,6 @@ export class WeChatHttpClient {
     const shared = options.httpClient ? undefined : defaultAxios();
     this.axios = options.httpClient ?? (shared as { instance: AxiosInstance }).instance;
     this.leanGets = shared?.lean === true;
-    this.ownAxios = shared !== undefined;
   }
 
   /** GET `endpoint` (a path such as `/sns/userinfo`) with failover across the API bases. */
@@ -193,8 +194,7 @@ export class WeChatHttpClient {
       // the rest. request(), not get(): get() merges its config once more.
       // The query goes in the URL, not in `params`: axios copies and walks
       // `params` on every call, and these are flat strings (profile-notes.md).
-      if (this.ownAxios && this.leanGets && method === 'get')
-        res = await this.axios.request({ url, timeout: this.timeout });
+      if (this.leanGets && method === 'get') res = await this.axios.request({ url, timeout: this.timeout });
       else res = await this.send(url, method, body);
     } catch (err) {
       const e = err as { code?: string; message?: string };
@@ -243,11 +243,10 @@ export class WeChatHttpClient {
     // adapter (a proxy from the environment, a user's own httpClient, a
     // request the lean adapter hands on) only has an idle timer on the
     // socket, so a host dripping its body could hold a login for as long as
-    // it likes: here the client arms its own timer and aborts. The lean
-    // adapter's plain GETs already run under a whole-call deadline, and a
-    // `signal` would send them to the stock adapter, so they get none.
+    // it likes: here the client arms its own timer and aborts. (The lean
+    // adapter's GETs never come here: they have their own deadline.)
     // `timeout: 0` means no deadline, as in axios.
-    return (this.leanGets && method === 'get') || !this.timeout ? request() : withDeadline(this.timeout, request);
+    return this.timeout ? withDeadline(this.timeout, request) : request();
   }
 }
 

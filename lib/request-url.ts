@@ -26,12 +26,12 @@ export function absoluteURL(req: Request, target: string, trustProxy: boolean): 
   return resolve(`${tls ? 'https' : 'http'}://${requestHost(req, trust)}${loose.url ?? ''}`, target);
 }
 
-/** The host a relative URL is resolved against: X-Forwarded-Host behind a trusted proxy, else Host (the first of a chain). */
 /** Has a scheme, so it needs no request to resolve it. */
 export function isAbsoluteURL(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(url);
 }
 
+/** The host a relative URL is resolved against: X-Forwarded-Host behind a trusted proxy, else Host (the first of a chain). */
 export function requestHost(req: Request, trust: boolean): string {
   const headers = (req as unknown as LooseRequest).headers ?? {};
   return (trust && firstValue(headers['x-forwarded-host'])) || firstValue(headers.host);
