@@ -49,53 +49,40 @@ function bucket(url) {
   return url.startsWith('node:') ? url : url.replace(/^file:\/\//, '');
 }
 
-function summarise(file, n, top = 12) {
+// (callFrame, amount) for every sample: bytes from a heap profile, µs of
+// self time from a CPU profile (idle left out).
+function samplesOf(file) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const byId = new Map();
-  const walk = (node) => { byId.set(node.id, node); for (const c of node.children) walk(c); };
-  walk(profile.head);
-  const byBucket = new Map();
-  const byFn = new Map();
-  let total = 0;
-  for (const s of profile.samples) {
-    const { url, functionName, lineNumber } = byId.get(s.nodeId).callFrame;
-    const b = bucket(url);
-    byBucket.set(b, (byBucket.get(b) || 0) + s.size);
-    const fn = `${functionName || '(anonymous)'} ${b}:${lineNumber + 1}`;
-    byFn.set(fn, (byFn.get(fn) || 0) + s.size);
-    total += s.size;
+  if (!CPU) {
+    const byId = new Map();
+    const walk = (node) => { byId.set(node.id, node); for (const c of node.children) walk(c); };
+    walk(profile.head);
+    return profile.samples.map((s) => [byId.get(s.nodeId).callFrame, s.size]);
   }
-  const kb = (bytes) => (bytes / n / 1024).toFixed(2).padStart(7);
-  const lines = [`${kb(total)} KB per login in all`, 'by package:'];
-  for (const [b, v] of [...byBucket].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${kb(v)}  ${b}`);
-  lines.push('by function:');
-  for (const [f, v] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${kb(v)}  ${f}`);
-  return { totalKB: total / n / 1024, text: lines.join('\n') };
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  return profile.samples.map((id, i) => [byId.get(id).callFrame, profile.timeDeltas[i] || 0])
+    .filter(([frame]) => frame.functionName !== '(idle)');
 }
 
-// The same, from a CPU profile: µs of self time per login, idle left out.
-function summariseCpu(file, n, top = 30) {
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+// Per login, by package and by function: KB allocated, or µs of CPU with --cpu.
+function summarise(file, n, top = CPU ? 30 : 12) {
   const byBucket = new Map();
   const byFn = new Map();
   let total = 0;
-  profile.samples.forEach((id, i) => {
-    const { url, functionName, lineNumber } = byId.get(id).callFrame;
-    if (functionName === '(idle)') return;
-    const us = profile.timeDeltas[i] || 0;
-    const b = url ? bucket(url) : functionName;
-    byBucket.set(b, (byBucket.get(b) || 0) + us);
+  for (const [{ url, functionName, lineNumber }, amount] of samplesOf(file)) {
+    const b = !url && CPU ? functionName : bucket(url);
+    byBucket.set(b, (byBucket.get(b) || 0) + amount);
     const fn = `${functionName || '(anonymous)'} ${b}:${lineNumber + 1}`;
-    byFn.set(fn, (byFn.get(fn) || 0) + us);
-    total += us;
-  });
-  const per = (us) => (us / n).toFixed(1).padStart(7);
-  const lines = [`${per(total)} µs per login in all`, 'by package:'];
-  for (const [b, v] of [...byBucket].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${per(v)}  ${b}`);
+    byFn.set(fn, (byFn.get(fn) || 0) + amount);
+    total += amount;
+  }
+  const perLogin = (v) => (CPU ? v / n : v / n / 1024);
+  const show = (v) => perLogin(v).toFixed(CPU ? 1 : 2).padStart(7);
+  const lines = [`${show(total)} ${CPU ? 'µs' : 'KB'} per login in all`, 'by package:'];
+  for (const [b, v] of [...byBucket].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${show(v)}  ${b}`);
   lines.push('by function:');
-  for (const [f, v] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${per(v)}  ${f}`);
-  return { totalKB: total / n, text: lines.join('\n') };
+  for (const [f, v] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`  ${show(v)}  ${f}`);
+  return { perLogin: perLogin(total), text: lines.join('\n') };
 }
 
 async function main() {
@@ -128,8 +115,8 @@ async function main() {
         driver.close();
         await processes.stop(child);
       }
-      const s = CPU ? summariseCpu(out, N) : summarise(out, N);
-      totals.push([name, s.totalKB]);
+      const s = summarise(out, N);
+      totals.push([name, s.perLogin]);
       console.log(`\n== ${name}\n${s.text}`);
     }
   } finally {
