@@ -1,6 +1,11 @@
-import { Strategy } from './strategy.js';
+import { Strategy } from './wechat/strategy.js';
 
-export { Strategy, Strategy as WeChatStrategy, DEFAULT_AUTHORIZATION_URL, DEFAULT_QRCONNECT_URL } from './strategy.js';
+export {
+  Strategy,
+  Strategy as WeChatStrategy,
+  DEFAULT_AUTHORIZATION_URL,
+  DEFAULT_QRCONNECT_URL,
+} from './wechat/strategy.js';
 export {
   WeChatAPIError,
   WeChatTransportError,
@@ -8,10 +13,10 @@ export {
   WeChatStoreError,
   CODE_ERRCODES,
   INVALID_TOKEN_ERRCODES,
-} from './errors.js';
-export { parseProfile, type ParseProfileContext } from './profile.js';
-export { WeChatOAuth2 } from './oauth2.js';
-export { WeChatHttpClient, DEFAULT_API_BASE_URLS, type WeChatHttpClientOptions } from './http.js';
+} from './transport/errors.js';
+export { parseProfile, type ParseProfileContext } from './sns/profile.js';
+export { WeChatOAuth2 } from './sns/oauth2.js';
+export { WeChatHttpClient, DEFAULT_API_BASE_URLS, type WeChatHttpClientOptions } from './transport/http.js';
 export { SessionStateStore, type SessionStateStoreOptions } from './state/session.js';
 export { SignedStateStore, type SignedStateStoreOptions } from './state/signed.js';
 export { MemorySeenStore, type SeenStore } from './state/seen.js';
@@ -22,9 +27,11 @@ export {
   type CallbackOutcome,
   type DedupeTicket,
   type MemoryDeduplicatorOptions,
-} from './dedupe.js';
+} from './coordination/dedupe.js';
 export type { WeChatStateStore, StateMeta } from './state/types.js';
-export type * from './types.js';
+export type * from './shared/types.js';
+export type * from './sns/types.js';
+export type * from './wechat/types.js';
 export { WeChatMiniProgramStrategy } from './miniprogram/strategy.js';
 export { WeChatMiniProgramError, type WeChatMiniProgramErrorCode } from './miniprogram/errors.js';
 export {
@@ -43,12 +50,12 @@ export {
   type AppVerifyFunctionWithParams,
   type AppVerifyFunctionWithRequest,
   type AppVerifyFunctionWithRequestAndParams,
-} from './app-strategy.js';
+} from './app/strategy.js';
 export {
   WeChatAccessTokenManager,
   STALE_TOKEN_ERRCODES,
   type AccessTokenStore,
   type CachedAccessToken,
   type WeChatAccessTokenManagerOptions,
-} from './access-token.js';
+} from './tokens/access-token.js';
 export default Strategy;

@@ -1,5 +1,5 @@
 import { SignedStateStore, Strategy as WeChatStrategy, WeChatAPIError, WeChatHttpClient } from '../lib';
-import { ClientTaggedStore } from '../lib/state/client-tag';
+import { ClientTaggedStore } from '../lib/wechat/client-tag';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest } from './helpers/harness';
 import { META, MP, WEB } from './fixtures/apps';

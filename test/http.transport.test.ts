@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import { WeChatHttpClient, WeChatTransportError } from '../lib';
-import { createKeepAliveAdapter } from '../lib/keep-alive-adapter';
+import { createKeepAliveAdapter } from '../lib/transport/keep-alive-adapter';
 import { FakeWeChatAPI } from './helpers/fake-wechat';
 
 const OK = { body: '{"errcode":0,"errmsg":"ok"}' };
@@ -175,7 +175,7 @@ describe('with a proxy in the environment', () => {
     // A fresh copy of the module: its shared instance is made on first use.
     let Client: typeof WeChatHttpClient | undefined;
     jest.isolateModules(() => {
-      Client = (require('../lib/http') as { WeChatHttpClient: typeof WeChatHttpClient }).WeChatHttpClient;
+      Client = (require('../lib/transport/http') as { WeChatHttpClient: typeof WeChatHttpClient }).WeChatHttpClient;
     });
     const client = new (Client as typeof WeChatHttpClient)({ apiBaseURL: 'http://api.weixin.example' });
     const { json } = await client.get('/sns/auth', { access_token: 't', openid: 'o' });

@@ -2,7 +2,7 @@
  * absoluteURL: passport-oauth2's relative-callbackURL resolution, on any
  * framework's request (Fastify 5's has no `connection`).
  */
-import { absoluteURL } from '../lib/request-url';
+import { absoluteURL } from '../lib/redirect/request-url';
 
 describe('absoluteURL(req, target, trustProxy)', () => {
   describe('an absolute target', () => {

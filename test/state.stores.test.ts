@@ -5,9 +5,9 @@ import {
   type VerifyCallback,
   type WeChatProfile,
 } from '../lib';
-import { dedupeKey, MemoryDeduplicator } from '../lib/dedupe';
+import { dedupeKey, MemoryDeduplicator } from '../lib/coordination/dedupe';
 import { follow, lead } from './helpers/dedupe';
-import { ClientTaggedStore } from '../lib/state/client-tag';
+import { ClientTaggedStore } from '../lib/wechat/client-tag';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest, startLogin } from './helpers/harness';
 import { META, MP, CODE } from './fixtures/apps';

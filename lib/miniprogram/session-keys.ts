@@ -1,4 +1,4 @@
-import { ExpiringMap } from '../expiring-map.js';
+import { ExpiringMap } from '../coordination/expiring-map.js';
 
 /**
  * Where the Mini Program strategy keeps each user's `session_key`, keyed by

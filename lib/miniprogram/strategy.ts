@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { Request } from 'express';
-import { STALE_TOKEN_ERRCODES, WeChatAccessTokenManager } from '../access-token.js';
-import { CodeLoginStrategy } from '../code-login.js';
-import type { CallbackOutcome } from '../dedupe.js';
-import { CODE_ERRCODES, WeChatAPIError } from '../errors.js';
-import { WeChatHttpClient } from '../http.js';
-import type { VerifyCallback } from '../types.js';
+import { STALE_TOKEN_ERRCODES, WeChatAccessTokenManager } from '../tokens/access-token.js';
+import { CodeLoginStrategy } from '../code/strategy.js';
+import type { CallbackOutcome } from '../coordination/dedupe.js';
+import { CODE_ERRCODES, WeChatAPIError } from '../transport/errors.js';
+import { WeChatHttpClient } from '../transport/http.js';
+import { envList } from '../shared/env.js';
+import type { VerifyCallback } from '../shared/types.js';
 import { WeChatMiniProgramError } from './errors.js';
 import { decryptOpenData, rawDataSignatureMatches } from './open-data.js';
 import { MemorySessionKeyStore, type SessionKeyStore } from './session-keys.js';
@@ -257,13 +258,4 @@ function constructorArguments(
   }
   const options = (first ?? {}) as WeChatMiniProgramStrategyOptionsBase;
   return typeof second === 'function' ? { options, verify: second as AnyVerify } : { options };
-}
-
-/** `WECHAT_API_BASE_URL`: one base, or a comma-separated failover list. */
-export function envList(value: string | undefined): string[] | undefined {
-  const list = (value ?? '')
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0);
-  return list.length > 0 ? list : undefined;
 }

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import type { AxiosInstance } from 'axios';
-import type { WeChatAccessTokenManager } from '../access-token.js';
-import type { CallbackDeduplicator } from '../dedupe.js';
-import type { VerifyCallback } from '../types.js';
+import type { WeChatAccessTokenManager } from '../tokens/access-token.js';
+import type { CallbackDeduplicator } from '../coordination/dedupe.js';
+import type { VerifyCallback } from '../shared/types.js';
 import type { SessionKeyStore } from './session-keys.js';
 
 /** The fields of a jscode2session answer a profile keeps: never `session_key`. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { AccessTokenStore, CachedAccessToken } from '../access-token.js';
-import { WeChatStoreError } from '../errors.js';
+import type { AccessTokenStore, CachedAccessToken } from '../tokens/access-token.js';
+import { WeChatStoreError } from '../transport/errors.js';
 import { RedisCommands, type RedisClientLike, type RedisStoreOptions } from './client.js';
 
 export interface RedisAccessTokenStoreOptions extends RedisStoreOptions {

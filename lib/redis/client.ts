@@ -1,4 +1,4 @@
-import { WeChatStoreError } from '../errors.js';
+import { WeChatStoreError } from '../transport/errors.js';
 
 /** node-redis v4 and later (`createClient()` from `redis` or `@redis/client`). */
 export interface NodeRedisClientLike {

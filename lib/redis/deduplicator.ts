@@ -1,6 +1,6 @@
-import { WeChatAPIError, WeChatStoreError, WeChatTransportError } from '../errors.js';
-import type { CallbackDeduplicator, CallbackOutcome, DedupeTicket } from '../dedupe.js';
-import { Sealer } from '../seal.js';
+import { WeChatAPIError, WeChatStoreError, WeChatTransportError } from '../transport/errors.js';
+import type { CallbackDeduplicator, CallbackOutcome, DedupeTicket } from '../coordination/dedupe.js';
+import { Sealer } from '../coordination/seal.js';
 import { RedisCommands, type RedisClientLike, type RedisStoreOptions } from './client.js';
 
 export interface RedisDeduplicatorOptions extends RedisStoreOptions {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SessionKeyStore } from '../miniprogram/session-keys.js';
-import { Sealer } from '../seal.js';
+import { Sealer } from '../coordination/seal.js';
 import { RedisCommands, type RedisClientLike, type RedisStoreOptions } from './client.js';
 
 export interface RedisSessionKeyStoreOptions extends RedisStoreOptions {

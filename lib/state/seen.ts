@@ -1,4 +1,4 @@
-import { ExpiringMap } from '../expiring-map.js';
+import { ExpiringMap } from '../coordination/expiring-map.js';
 
 /**
  * Remembers which signed states were already consumed, so that one cannot be

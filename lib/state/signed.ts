@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { WeChatConfigError } from '../errors.js';
+import { WeChatConfigError } from '../transport/errors.js';
 import { cookieAdvice, readCookie, setCookie } from './cookies.js';
 import { randomAlphanumeric } from './random.js';
 import { MemorySeenStore, type SeenStore } from './seen.js';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { WeChatFailureInfo } from '../types.js';
+import type { WeChatFailureInfo } from '../shared/types.js';
 
 /** What passport-oauth2 hands a state store (`meta`), plus `client` from this strategy. */
 export interface StateMeta {

@@ -1,4 +1,4 @@
-import type { DedupeTicket } from '../../lib/dedupe';
+import type { DedupeTicket } from '../../lib/coordination/dedupe';
 
 /** The ticket's settle, failing the test if the ticket does not lead. */
 export function lead(ticket: DedupeTicket) {

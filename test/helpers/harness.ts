@@ -1,4 +1,4 @@
-import type { Strategy } from '../../lib/strategy';
+import type { Strategy } from '../../lib/wechat/strategy';
 
 export type Outcome =
   | { kind: 'success'; user: unknown; info: unknown }

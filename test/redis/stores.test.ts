@@ -9,10 +9,10 @@ import { inspect } from 'node:util';
 import { createClient, type RedisClientType } from 'redis';
 import IORedis from 'ioredis';
 import { WeChatAPIError, WeChatStoreError, WeChatTransportError } from '../../lib';
-import type { CallbackOutcome } from '../../lib/dedupe';
+import type { CallbackOutcome } from '../../lib/coordination/dedupe';
 import { follow, lead } from '../helpers/dedupe';
 import { RedisCommands, RedisDeduplicator, RedisSeenStore, type RedisClientLike } from '../../lib/redis';
-import { Sealer } from '../../lib/seal';
+import { Sealer } from '../../lib/coordination/seal';
 import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
 const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';

@@ -1,5 +1,5 @@
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
-import type { WeChatTokenResponse } from '../../lib/types';
+import type { WeChatTokenResponse } from '../../lib/sns/types';
 import { exchange, get, json, login, obtainCode, qs, request, sleep, type HttpResult } from './helpers';
 
 const RID_RE = /, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
-import { WeChatConfigError } from '../errors.js';
-import type { StateStore, WeChatClient } from '../types.js';
+import { WeChatConfigError } from '../transport/errors.js';
+import type { WeChatClient } from '../sns/types.js';
+import type { StateStore } from './types.js';
 import {
   invalidState,
   MAX_STATE_LENGTH,
@@ -8,7 +9,7 @@ import {
   type StoreCallback,
   type VerifyStateCallback,
   type WeChatStateStore,
-} from './types.js';
+} from '../state/types.js';
 
 const TAG: Readonly<Record<WeChatClient, string>> = { mp: 'm', web: 'w' };
 

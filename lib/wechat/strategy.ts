@@ -2,10 +2,10 @@ import type { Request } from 'express';
 import OAuth2Strategy from 'passport-oauth2';
 import type { oauth2tokenCallback } from 'oauth';
 import { toWeChatAuthorizeURL } from './authorize-url.js';
-import { relativeCallbackProblem } from './callback-url.js';
-import { absoluteURL, isAbsoluteURL } from './request-url.js';
-import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from './errors.js';
-import { WeChatHttpClient } from './http.js';
+import { relativeCallbackProblem } from '../redirect/callback-url.js';
+import { absoluteURL, isAbsoluteURL } from '../redirect/request-url.js';
+import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from '../transport/errors.js';
+import { WeChatHttpClient } from '../transport/http.js';
 import {
   constructorArguments,
   resolveConfig,
@@ -16,38 +16,39 @@ import {
 } from './config.js';
 
 export { DEFAULT_AUTHORIZATION_URL, DEFAULT_QRCONNECT_URL } from './config.js';
-import { REFRESH_PATH, TOKEN_PATH, WeChatOAuth2 } from './oauth2.js';
-import { parseProfile } from './profile.js';
+import { REFRESH_PATH, TOKEN_PATH, WeChatOAuth2 } from '../sns/oauth2.js';
+import { parseProfile } from '../sns/profile.js';
 import {
   dedupeKey,
   MemoryDeduplicator,
   type CallbackDeduplicator,
   type CallbackOutcome,
   type DedupeTicket,
-} from './dedupe.js';
-import { browserFingerprint } from './state/cookies.js';
-import { ClientTaggedStore, clientOfState } from './state/client-tag.js';
-import { SessionStateStore } from './state/session.js';
-import type { StateMeta } from './state/types.js';
+} from '../coordination/dedupe.js';
+import { browserFingerprint } from '../state/cookies.js';
+import { ClientTaggedStore, clientOfState } from './client-tag.js';
+import { SessionStateStore } from '../state/session.js';
+import type { StateMeta } from '../state/types.js';
+import type { VerifyCallback, WeChatFailureInfo } from '../shared/types.js';
 import type {
-  VerifyCallback,
+  WeChatClient,
+  WeChatClientOption,
+  WeChatLang,
+  WeChatProfile,
+  WeChatScope,
+  WeChatTokenResponse,
+  WeChatUserInfo,
+} from '../sns/types.js';
+import type {
   VerifyFunction,
   VerifyFunctionWithParams,
   VerifyFunctionWithRequest,
   VerifyFunctionWithRequestAndParams,
   WeChatAuthenticateOptions,
-  WeChatClient,
-  WeChatClientOption,
-  WeChatFailureInfo,
-  WeChatLang,
-  WeChatProfile,
   WeChatRefreshResult,
-  WeChatScope,
   WeChatStrategyOptions,
   WeChatStrategyOptionsBase,
   WeChatStrategyOptionsWithRequest,
-  WeChatTokenResponse,
-  WeChatUserInfo,
 } from './types.js';
 
 const USERINFO_PATH = '/sns/userinfo';

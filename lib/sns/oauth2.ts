@@ -1,8 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { OAuth2, type oauth2tokenCallback } from 'oauth';
-import { WeChatAPIError, WeChatTransportError } from './errors.js';
-import { WeChatHttpClient } from './http.js';
-import type { WeChatClient, WeChatTokenResponse } from './types.js';
+import { WeChatAPIError, WeChatTransportError } from '../transport/errors.js';
+import { WeChatHttpClient } from '../transport/http.js';
+import type { WeChatClient, WeChatTokenResponse } from '../sns/types.js';
 
 export const TOKEN_PATH = '/sns/oauth2/access_token';
 export const REFRESH_PATH = '/sns/oauth2/refresh_token';

@@ -5,8 +5,8 @@ import {
   type CallbackDeduplicator,
   type CallbackOutcome,
   type DedupeTicket,
-} from './dedupe.js';
-import type { VerifyCallback } from './types.js';
+} from '../coordination/dedupe.js';
+import type { VerifyCallback } from '../shared/types.js';
 
 /** The longest code accepted: WeChat's are 32 characters; anything far longer is not one. */
 const MAX_CODE_LENGTH = 512;

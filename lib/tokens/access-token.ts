@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
-import { WeChatAPIError } from './errors.js';
-import { WeChatHttpClient } from './http.js';
+import { WeChatAPIError } from '../transport/errors.js';
+import { WeChatHttpClient } from '../transport/http.js';
 
 export const STABLE_TOKEN_PATH = '/cgi-bin/stable_token';
 export const TOKEN_PATH_CGI = '/cgi-bin/token';

@@ -1,13 +1,14 @@
 import type { Request } from 'express';
 import type { AxiosInstance } from 'axios';
-import { CodeLoginStrategy, type CodeLoginFailure } from './code-login.js';
-import type { CallbackDeduplicator, CallbackOutcome } from './dedupe.js';
-import { WeChatAPIError } from './errors.js';
-import { WeChatHttpClient } from './http.js';
-import { envList } from './miniprogram/strategy.js';
-import { TOKEN_PATH, WeChatOAuth2 } from './oauth2.js';
-import { parseProfile } from './profile.js';
-import type { VerifyCallback, WeChatLang, WeChatProfile, WeChatTokenResponse, WeChatUserInfo } from './types.js';
+import { CodeLoginStrategy, type CodeLoginFailure } from '../code/strategy.js';
+import type { CallbackDeduplicator, CallbackOutcome } from '../coordination/dedupe.js';
+import { WeChatAPIError } from '../transport/errors.js';
+import { WeChatHttpClient } from '../transport/http.js';
+import { envList } from '../shared/env.js';
+import { TOKEN_PATH, WeChatOAuth2 } from '../sns/oauth2.js';
+import { parseProfile } from '../sns/profile.js';
+import type { VerifyCallback } from '../shared/types.js';
+import type { WeChatLang, WeChatProfile, WeChatTokenResponse, WeChatUserInfo } from '../sns/types.js';
 
 const USERINFO_PATH = '/sns/userinfo';
 

@@ -1,4 +1,10 @@
-import type { WeChatClient, WeChatProfileClient, WeChatProfile, WeChatTokenResponse, WeChatUserInfo } from './types.js';
+import type {
+  WeChatClient,
+  WeChatProfileClient,
+  WeChatProfile,
+  WeChatTokenResponse,
+  WeChatUserInfo,
+} from '../sns/types.js';
 
 /** What the profile needs besides the response body. */
 export interface ParseProfileContext<C extends WeChatProfileClient = WeChatClient> {

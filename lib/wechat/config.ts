@@ -3,15 +3,13 @@
  * its options resolved against the environment (credentials, scopes, URLs,
  * the HTTP client), so the strategy itself is only the login flow.
  */
-import { WeChatHttpClient } from './http.js';
+import { WeChatHttpClient } from '../transport/http.js';
+import type { WeChatClient, WeChatClientOption, WeChatScope } from '../sns/types.js';
 import type {
   VerifyFunction,
   VerifyFunctionWithParams,
   VerifyFunctionWithRequest,
   VerifyFunctionWithRequestAndParams,
-  WeChatClient,
-  WeChatClientOption,
-  WeChatScope,
   WeChatStrategyOptionsBase,
 } from './types.js';
 

@@ -1,0 +1,14 @@
+/** Passport's "done" callback for verify functions. */
+export type VerifyCallback = (err?: Error | null | unknown, user?: Express.User | false, info?: object) => void;
+
+/** Why a login failed without being an error (the `info` given to `fail`). */
+export type WeChatFailureReason =
+  'access_denied' | 'invalid_code' | 'snapshot_user' | 'invalid_state' | 'invalid_request';
+
+export interface WeChatFailureInfo {
+  message: WeChatFailureReason;
+  /** WeChat's errcode for `invalid_code` (40029, 40163 or 42003). */
+  errcode?: number;
+  /** Human-readable detail (never contains a secret, code or token). */
+  detail?: string;
+}
