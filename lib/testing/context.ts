@@ -3,8 +3,8 @@
  */
 import type { AppRecord, AppRecords } from './apps.js';
 import type { Faults } from './faults.js';
-import { MiniProgramState } from './miniprogram.js';
-import { ServerTokenState } from './server-tokens.js';
+import { MiniProgramState } from './miniprogram-state.js';
+import { ServerTokenState } from './server-token-state.js';
 import { BoundedStore, type Expiring } from './store.js';
 import type { MockUser } from './types.js';
 

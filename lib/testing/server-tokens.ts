@@ -5,21 +5,7 @@
  */
 import type { AppRecord } from './apps.js';
 import type { EmulatorContext } from './context.js';
-import { randomToken } from './ids.js';
 import { errorBody, wechatJson } from './json.js';
-import { BoundedStore, type Expiring } from './store.js';
-
-export interface ServerTokenRecord extends Expiring {
-  app: AppRecord;
-}
-
-interface StableState {
-  token: string;
-  expiresAt: number;
-  lastForceAt: number;
-  forcesToday: number;
-  dayStart: number;
-}
 
 /** `/cgi-bin/token` leaves the previous token alive this long (§5, "old lives ≤5 min"). */
 const OVERLAP_MS = 5 * 60_000;
@@ -27,34 +13,6 @@ const OVERLAP_MS = 5 * 60_000;
 const FORCE_PER_DAY = 20;
 const FORCE_SPACING_MS = 30_000;
 const DAY_MS = 24 * 3600_000;
-
-export class ServerTokenState {
-  /** Every live token; expired ones linger for one lifetime so the API can answer 42001. */
-  readonly tokens: BoundedStore<ServerTokenRecord>;
-  /** The newest `/cgi-bin/token` token per appid. */
-  readonly latestPlain = new Map<string, string>();
-  readonly stable = new Map<string, StableState>();
-
-  constructor(
-    cap: number,
-    readonly ttlMs: number,
-  ) {
-    this.tokens = new BoundedStore<ServerTokenRecord>(cap, ttlMs);
-  }
-
-  issue(app: AppRecord, now: number): { token: string; expiresAt: number } {
-    const token = randomToken();
-    const expiresAt = now + this.ttlMs;
-    this.tokens.set(token, { app, expiresAt }, now);
-    return { token, expiresAt };
-  }
-
-  clear(): void {
-    this.tokens.clear();
-    this.latestPlain.clear();
-    this.stable.clear();
-  }
-}
 
 /** appid/secret checks shared by both token endpoints; the app, or the errcode body. */
 function credentials(ctx: EmulatorContext, grantType: unknown, appid: unknown, secret: unknown): AppRecord | string {
