@@ -1,5 +1,5 @@
 import { SignedStateStore, Strategy as WeChatStrategy, WeChatAPIError, WeChatHttpClient } from '../lib';
-import { ClientTaggedStore } from '../lib/wechat/client-tag';
+import { ClientTaggedStore } from '../lib/redirect/tagged-state';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest } from './helpers/harness';
 import { META, MP, WEB } from './fixtures/apps';
@@ -54,6 +54,7 @@ describe('edge cases', () => {
     it('accepts an inner store that returns no state (the tag alone is sent)', (done) => {
       const tagged = new ClientTaggedStore(
         { store: (_r: unknown, cb: (e: null) => void) => cb(null), verify: () => undefined } as never,
+        { mp: 'm', web: 'w' },
         () => 'web',
       );
       tagged.store(fakeRequest(), undefined, META, (err, state) => {

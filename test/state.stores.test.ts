@@ -7,7 +7,7 @@ import {
 } from '../lib';
 import { dedupeKey, MemoryDeduplicator } from '../lib/coordination/dedupe';
 import { follow, lead } from './helpers/dedupe';
-import { ClientTaggedStore } from '../lib/wechat/client-tag';
+import { ClientTaggedStore } from '../lib/redirect/tagged-state';
 import { FakeWeChatAPI, fixture } from './helpers/fake-wechat';
 import { authenticate, fakeRequest, startLogin } from './helpers/harness';
 import { META, MP, CODE } from './fixtures/apps';
@@ -68,7 +68,7 @@ describe('custom state stores (passport-oauth2 interface)', () => {
       verify: () => undefined,
     };
     const outcome = await authenticate(withStore(store), fakeRequest());
-    expect(outcome.kind === 'error' && outcome.error.message).toMatch(/state WeChat would reject/);
+    expect(outcome.kind === 'error' && outcome.error.message).toMatch(/state WeChat and WeCom would reject/);
   });
 
   it('a store error is passed on', async () => {
@@ -92,7 +92,7 @@ describe('custom state stores (passport-oauth2 interface)', () => {
 
   it('the tag wrapper refuses a missing state', () => {
     expect.assertions(1);
-    const tagged = new ClientTaggedStore(undefined, () => 'mp');
+    const tagged = new ClientTaggedStore(undefined, { mp: 'm', web: 'w' }, () => 'mp');
     tagged.verify(fakeRequest(), undefined as never, META, (err, ok, info) => {
       expect([err, ok, (info as { message: string }).message]).toEqual([null, false, 'invalid_state']);
     });

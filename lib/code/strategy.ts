@@ -4,8 +4,8 @@ import {
   MemoryDeduplicator,
   type CallbackDeduplicator,
   type CallbackOutcome,
-  type DedupeTicket,
 } from '../coordination/dedupe.js';
+import { joinDuplicates, replayOutcome, runVerify, type SettleLogin } from '../coordination/join.js';
 import type { VerifyCallback } from '../shared/types.js';
 
 /** The longest code accepted: WeChat's are 32 characters; anything far longer is not one. */
@@ -29,8 +29,6 @@ export interface CodeLoginFailure {
   errcode?: number;
   detail?: string;
 }
-
-type Settle = Extract<DedupeTicket, { role: 'leader' }>['settle'];
 
 /**
  * What the Mini Program and mobile-app strategies share: a code posted by a
@@ -79,56 +77,26 @@ export abstract class CodeLoginStrategy<Login> {
         400,
       );
     }
-    let ticket: DedupeTicket | Promise<DedupeTicket>;
-    try {
-      ticket = this.deduplicator.begin(dedupeKey(...this.dedupeParts(code)));
-    } catch (err) {
-      return this.error(err as Error);
-    }
-    const onTicket = (t: DedupeTicket): void => {
-      if (t.role === 'leader') return this.lead(req, code, t.settle);
-      t.outcome.then(
-        (outcome) => this.replay(req, outcome),
-        (err: Error) => this.error(err),
-      );
-    };
-    if ('role' in ticket) return onTicket(ticket);
-    ticket.then(onTicket, (err: Error) => this.error(err));
+    joinDuplicates(this.deduplicator, dedupeKey(...this.dedupeParts(code)), {
+      lead: (settle) => this.lead(req, code, settle),
+      follow: (outcome) => replayOutcome(outcome, this, (login, done) => this.runVerify(req, login as Login, done)),
+      error: (err) => this.error(err),
+    });
   }
 
-  private lead(req: Request, code: string, settle: Settle): void {
+  private lead(req: Request, code: string, settle: SettleLogin): void {
     const end = (outcome: CallbackOutcome): void => {
       settle(outcome);
       this.finish(outcome);
     };
     this.redeem(code).then(
-      (login) => this.verify(req, login, end),
+      (login) =>
+        runVerify(
+          (done) => this.runVerify(req, login, done),
+          (outcome) => end(outcome.kind === 'success' ? { ...outcome, login } : outcome),
+        ),
       (err: unknown) => end(this.outcomeOfError(err)),
     );
-  }
-
-  /** A duplicate: the first request's user in this process, else verify again with its login (another instance). */
-  private replay(req: Request, outcome: CallbackOutcome): void {
-    if (outcome.kind === 'success' && outcome.user === undefined && outcome.login !== undefined) {
-      return this.verify(req, outcome.login as Login, (o) => this.finish(o));
-    }
-    this.finish(outcome);
-  }
-
-  private verify(req: Request, login: Login, end: (outcome: CallbackOutcome) => void): void {
-    let called = false;
-    const done: VerifyCallback = (err, user, info) => {
-      if (called) return;
-      called = true;
-      if (err) return end({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) });
-      if (!user) return end({ kind: 'fail', challenge: info });
-      end({ kind: 'success', user, info, login });
-    };
-    try {
-      this.runVerify(req, login, done);
-    } catch (err) {
-      done(err);
-    }
   }
 
   private finish(outcome: CallbackOutcome): void {

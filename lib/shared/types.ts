@@ -5,7 +5,16 @@ export type VerifyCallback = (err?: Error | null | unknown, user?: Express.User 
 export type WeChatFailureReason =
   'access_denied' | 'invalid_code' | 'snapshot_user' | 'invalid_state' | 'invalid_request';
 
-export interface WeChatFailureInfo {
+/** The `info` every strategy of this package hands to `fail`: a stable `message`, never a secret. */
+export interface LoginFailureInfo {
+  message: string;
+  /** The upstream errcode, where one caused the failure. */
+  errcode?: number;
+  /** Human-readable detail (never contains a secret, code or token). */
+  detail?: string;
+}
+
+export interface WeChatFailureInfo extends LoginFailureInfo {
   message: WeChatFailureReason;
   /** WeChat's errcode for `invalid_code` (40029, 40163 or 42003). */
   errcode?: number;

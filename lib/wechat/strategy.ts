@@ -3,6 +3,10 @@ import OAuth2Strategy from 'passport-oauth2';
 import type { oauth2tokenCallback } from 'oauth';
 import { toWeChatAuthorizeURL } from './authorize-url.js';
 import { relativeCallbackProblem } from '../redirect/callback-url.js';
+import { readCallback } from '../redirect/callback-query.js';
+import { RedirectLogin, type ErrorAsFailure, type LeaderActions } from '../redirect/login.js';
+import type { BrowserBindingStore } from '../redirect/browser-key.js';
+import { ClientTaggedStore, clientOfState, type StateTags } from '../redirect/tagged-state.js';
 import { absoluteURL, isAbsoluteURL } from '../redirect/request-url.js';
 import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from '../transport/errors.js';
 import { WeChatHttpClient } from '../transport/http.js';
@@ -18,15 +22,6 @@ import {
 export { DEFAULT_AUTHORIZATION_URL, DEFAULT_QRCONNECT_URL } from './config.js';
 import { REFRESH_PATH, TOKEN_PATH, WeChatOAuth2 } from '../sns/oauth2.js';
 import { parseProfile } from '../sns/profile.js';
-import {
-  dedupeKey,
-  MemoryDeduplicator,
-  type CallbackDeduplicator,
-  type CallbackOutcome,
-  type DedupeTicket,
-} from '../coordination/dedupe.js';
-import { browserFingerprint } from '../state/cookies.js';
-import { ClientTaggedStore, clientOfState } from './client-tag.js';
 import { SessionStateStore } from '../state/session.js';
 import type { StateMeta } from '../state/types.js';
 import type { VerifyCallback, WeChatFailureInfo } from '../shared/types.js';
@@ -69,7 +64,6 @@ interface ReplayableLogin {
   profile: WeChatProfile;
 }
 
-type FailChallenge = Parameters<OAuth2Strategy['fail']>[0];
 type ProfileDone = (err?: unknown, profile?: WeChatProfile) => void;
 
 /**
@@ -102,8 +96,8 @@ export class Strategy extends OAuth2Strategy {
   private readonly connectRedirect: boolean;
   private readonly forcePopup: boolean;
   private readonly skipProfile: WeChatStrategyOptionsBase['skipUserProfile'];
-  private readonly stateStore?: { browserKey?: (req: Request) => string | undefined };
-  private readonly deduplicator: CallbackDeduplicator;
+  /** The duplicate-callback join and outcome mapping shared with WeComStrategy. */
+  private readonly redirectLogin: RedirectLogin;
   declare private _verify: AnyVerify;
   declare private _passReqToCallback?: boolean;
   /** The strategy itself, also when `this` is passport's per-request copy of it. */
@@ -143,7 +137,7 @@ export class Strategy extends OAuth2Strategy {
         scope: config.scopes[config.primaryClient],
         scopeSeparator: ',',
         // Always a store object, so passport-oauth2 uses it as is; see ClientTaggedStore.
-        store: new ClientTaggedStore(stateStore, (meta) =>
+        store: new ClientTaggedStore(stateStore, CLIENT_TAGS, (meta) =>
           clientOfMeta(meta, config),
         ) as unknown as OAuth2Strategy.StateStore,
         proxy: options.proxy,
@@ -178,8 +172,7 @@ export class Strategy extends OAuth2Strategy {
     this.connectRedirect = options.connectRedirect ?? true;
     this.forcePopup = options.forcePopup ?? false;
     this.skipProfile = options.skipUserProfile;
-    this.stateStore = stateStore as { browserKey?: (req: Request) => string | undefined } | undefined;
-    this.deduplicator = options.deduplicator ?? new MemoryDeduplicator();
+    this.redirectLogin = new RedirectLogin(stateStore as BrowserBindingStore | undefined, options.deduplicator);
     this.absoluteCallbackURL = config.callbackURL !== undefined && isAbsoluteURL(config.callbackURL);
   }
 
@@ -196,43 +189,9 @@ export class Strategy extends OAuth2Strategy {
       callbackURL && (authenticateOptions.callbackURL !== undefined || !this.absoluteCallbackURL)
         ? { ...authenticateOptions, callbackURL: absoluteURL(req, callbackURL, this._trustProxy === true) }
         : authenticateOptions;
-    const query = ownQuery(req);
-    const code = query.code as string | undefined;
-    const state = query.state as string | undefined;
-    const error = query.error as string | undefined;
-    const repeated = notOnce(code) ? 'code' : notOnce(state) ? 'state' : notOnce(error) ? 'error' : undefined;
-    if (repeated) {
-      return this.fail(
-        {
-          message: 'invalid_request',
-          detail: `The callback's ${repeated} parameter must appear once.`,
-        } satisfies WeChatFailureInfo,
-        400,
-      );
-    }
-    // WeChat never sends an `error` other than access_denied; passport-oauth2
-    // would make one a server error (AuthorizationError), so a hostile query
-    // could cause a 500. Checked first: with a `state` and no `code` it would
-    // otherwise pass for a refusal below.
-    if (error && error !== 'access_denied') {
-      return this.fail(
-        {
-          message: 'invalid_request',
-          detail: 'The callback carried an error parameter WeChat does not send.',
-        } satisfies WeChatFailureInfo,
-        400,
-      );
-    }
-    // WeChat signals a refusal by redirecting with `state` and no `code`
-    // (some clients send code=authdeny). passport-oauth2 would take that for
-    // the start of a new login and redirect to WeChat again (style-anchors §4.13).
-    if (error || code === 'authdeny' || (!code && state !== undefined)) {
-      return this.fail(
-        { message: 'access_denied', detail: 'The user refused to authorize the login.' } satisfies WeChatFailureInfo,
-        403,
-      );
-    }
-    if (code) return this.handleCallback(req, options, code, state ?? '');
+    const query = readCallback(req, 'WeChat');
+    if (query.kind === 'fail') return this.fail(query.info, query.status);
+    if (query.kind === 'callback') return this.handleCallback(req, options, query.code, query.state);
     return this.startLogin(req, options, callbackURL);
   }
 
@@ -269,7 +228,7 @@ export class Strategy extends OAuth2Strategy {
         ),
       );
     }
-    const delegate = this.delegateFor(oauth2, { client });
+    const delegate = this.delegateFor(oauth2, { client }, this.redirectLogin.leaderActions(req, this));
     const redirect = delegate.redirect;
     delegate.redirect = (location: string) => redirect(toWeChatAuthorizeURL(location));
     const appState =
@@ -284,7 +243,8 @@ export class Strategy extends OAuth2Strategy {
   private handleCallback(req: Request, options: WeChatAuthenticateOptions, code: string, state: string): void {
     // The state names the app that started this login (ClientTaggedStore);
     // the state store verifies it before any code is redeemed.
-    const client = clientOfState(state) ?? (this.defaultClient === 'auto' ? undefined : this.defaultClient);
+    const client =
+      clientOfState(state, CLIENT_TAGS) ?? (this.defaultClient === 'auto' ? undefined : this.defaultClient);
     const oauth2 = client && this.clients[client];
     if (!client || !oauth2) {
       return this.fail(
@@ -295,33 +255,13 @@ export class Strategy extends OAuth2Strategy {
         403,
       );
     }
-    const browserKey = this.browserKeyOf(req);
-    const login = (settle?: LeaderSettle): void => {
-      const delegate = this.delegateFor(oauth2, { client }, { req, settle });
-      OAuth2Strategy.prototype.authenticate.call(delegate, req, options);
-    };
-    // No cookie at all: nothing ties a duplicate to this browser, so none is recognised.
-    if (!browserKey) return login();
-    const onTicket = (ticket: DedupeTicket): void => {
-      if (ticket.role === 'leader') return login(ticket.settle);
-      // A duplicate of a callback in flight (or just finished) from this browser: it ends the same way.
-      ticket.outcome
-        .then(
-          (outcome) => this.replay(req, outcome),
-          (err: Error) => this.error(err),
-        )
-        // Whatever the app's own callbacks throw while replaying is the request's error, never an unhandled rejection.
-        .catch((err: Error) => this.error(err));
-    };
-    let ticket: DedupeTicket | Promise<DedupeTicket>;
-    try {
-      ticket = this.deduplicator.begin(dedupeKey('wechat-callback', state, code, browserKey));
-    } catch (err) {
-      return this.error(err as Error);
-    }
-    // The in-memory deduplicator answers synchronously: no promise hop on the common path.
-    if ('role' in ticket) return onTicket(ticket);
-    ticket.then(onTicket, (err: Error) => this.error(err));
+    this.redirectLogin.callback(req, this, {
+      key: ['wechat-callback', state, code],
+      lead: (leader) =>
+        OAuth2Strategy.prototype.authenticate.call(this.delegateFor(oauth2, { client }, leader), req, options),
+      reverify: (login, done) => this.reverify(req, login as ReplayableLogin, done),
+      errorAsFailure: codeErrorAsFailure,
+    });
   }
 
   /**
@@ -330,7 +270,7 @@ export class Strategy extends OAuth2Strategy {
    * error wrapped), has its own `_oauth2` for the chosen app and its own login
    * flow record, and maps passport-oauth2's outcomes onto WeChat's.
    */
-  private delegateFor(oauth2: WeChatOAuth2, flow: LoginFlow, callback?: { req: Request; settle?: LeaderSettle }): this {
+  private delegateFor(oauth2: WeChatOAuth2, flow: LoginFlow, leader: LeaderActions): this {
     // Inherit from the long-lived strategy, not from passport's per-request
     // copy (`this`): an object that becomes a prototype is reshaped by V8, and
     // doing that to a fresh object on every request cost measurable CPU per
@@ -340,44 +280,17 @@ export class Strategy extends OAuth2Strategy {
     const delegate = Object.create(this.shared) as this;
     delegate.redirect = actions.redirect;
     delegate.pass = actions.pass;
-    const settle = callback?.settle ?? ignoreOutcome;
     const outcomes = {
       success: (user: Express.User, info?: { state?: unknown }) => {
-        const unwrapped = unwrapStringState(info);
         const { token, profile } = flow;
         const login: ReplayableLogin | undefined =
           token && profile
             ? { accessToken: token.access_token, refreshToken: token.refresh_token, params: token, profile }
             : undefined;
-        settle({ kind: 'success', user, info: unwrapped, login });
-        actions.success(user, unwrapped);
+        leader.success(user, unwrapStringState(info), login);
       },
-      fail: (challenge: unknown, status?: number) => {
-        // A callback that cannot be verified in a browser that is already
-        // logged in (the back-to-back half of WeChat's double callback, or a
-        // second code for a consumed state) keeps that login rather than
-        // showing a failure. It never changes who is logged in.
-        const invalidState = (challenge as WeChatFailureInfo | undefined)?.message === 'invalid_state';
-        const current = (callback?.req as { user?: Express.User } | undefined)?.user;
-        if (current && invalidState) {
-          return outcomes.success(current, { message: 'already_authenticated' } as { state?: unknown });
-        }
-        // A callback whose state did not verify is not remembered: junk
-        // callbacks must not crowd real logins out of a bounded memory.
-        settle({ kind: 'fail', challenge, status }, invalidState ? FORGET : undefined);
-        actions.fail(challenge as FailChallenge, status);
-      },
-      error: (err: Error) => {
-        // A bad, reused or expired code is the user's to retry, not a server error (§2.2).
-        if (err instanceof WeChatAPIError && err.isCodeError) {
-          return outcomes.fail(
-            { message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies WeChatFailureInfo,
-            400,
-          );
-        }
-        settle({ kind: 'error', error: err });
-        actions.error(err);
-      },
+      fail: (challenge: unknown, status?: number) => leader.fail(challenge, status),
+      error: (err: Error) => leader.error(err),
     };
     const snapshotUsers = this.snapshotUsers;
     const requestClient = Object.create(oauth2) as WeChatOAuth2;
@@ -410,35 +323,11 @@ export class Strategy extends OAuth2Strategy {
   }
 
   /**
-   * Ends this request the way the first of its duplicates ended. Within one
-   * process the verified user is reused; a duplicate that the first request
-   * settled from another instance runs verify itself with the same token
-   * response and profile, so verify must be idempotent (find or create).
-   * A failed duplicate only fails: it never touches a session, so it cannot
-   * replace the login its first request made.
+   * Runs the app's verify for a duplicate whose first request another
+   * instance served, with that request's token response and profile (so
+   * verify must be idempotent: find or create).
    */
-  private replay(req: Request, outcome: CallbackOutcome): void {
-    if (outcome.kind === 'error') return this.error(outcome.error);
-    if (outcome.kind === 'fail') {
-      const current = (req as { user?: Express.User }).user;
-      if (current && (outcome.challenge as WeChatFailureInfo | undefined)?.message === 'invalid_state') {
-        return this.success(current, { message: 'already_authenticated' });
-      }
-      return this.fail(outcome.challenge as FailChallenge, outcome.status);
-    }
-    if (outcome.user !== undefined) return this.success(outcome.user as Express.User, outcome.info as object);
-    const login = outcome.login as ReplayableLogin | undefined;
-    if (!login)
-      return this.error(
-        new WeChatConfigError(
-          "WeChatStrategy: a duplicate callback's first request succeeded without a replayable login.",
-        ),
-      );
-    const verified = (err?: Error | null, user?: Express.User | false, info?: object): void => {
-      if (err) return this.error(err);
-      if (!user) return this.fail(info as FailChallenge);
-      this.success(user, { ...(outcome.info as object | undefined), ...info });
-    };
+  private reverify(req: Request, login: ReplayableLogin, done: VerifyCallback): void {
     // passport-oauth2's verify arities (strategy.js): (req?, accessToken, refreshToken, params?, profile, done).
     const verify = this._verify as (...args: unknown[]) => void;
     const withParams = verify.length === (this._passReqToCallback ? 6 : 5);
@@ -447,27 +336,9 @@ export class Strategy extends OAuth2Strategy {
       login.refreshToken,
       ...(withParams ? [login.params] : []),
       login.profile,
-      verified,
+      done,
     ];
-    try {
-      verify(...(this._passReqToCallback ? [req, ...args] : args));
-    } catch (err) {
-      this.error(err as Error);
-    }
-  }
-
-  /**
-   * What identifies the browser across WeChat's duplicate callbacks: the
-   * state store's own binding cookie (SignedStateStore), else the cookies the
-   * request carried. Not the session id: `req.login` regenerates the session,
-   * and a duplicate whose first navigation was cancelled still carries the
-   * pre-login cookie, which maps to no session any more.
-   */
-  private browserKeyOf(req: Request): string | undefined {
-    const fromStore = this.stateStore?.browserKey?.(req);
-    if (fromStore) return `store:${fromStore}`;
-    const cookies = browserFingerprint(req);
-    return cookies ? `cookies:${cookies}` : undefined;
+    verify(...(this._passReqToCallback ? [req, ...args] : args));
   }
 
   /**
@@ -623,10 +494,17 @@ function unwrapStringState(info: { state?: unknown } | undefined): { state?: unk
     : info;
 }
 
-type LeaderSettle = Extract<DedupeTicket, { role: 'leader' }>['settle'];
-const FORGET = { remember: false } as const;
+/** The first character of a state names the app that issued it (see ClientTaggedStore). */
+const CLIENT_TAGS: StateTags<WeChatClient> = { mp: 'm', web: 'w' };
 
-function ignoreOutcome(): void {}
+/** A bad, reused or expired code is the user's to retry, not a server error (wechat-protocol.md §2.2). */
+const codeErrorAsFailure: ErrorAsFailure = (err) =>
+  err instanceof WeChatAPIError && err.isCodeError
+    ? {
+        challenge: { message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies WeChatFailureInfo,
+        status: 400,
+      }
+    : undefined;
 
 function defaultVerify(
   _accessToken: string,
@@ -641,26 +519,6 @@ function defaultVerify(
 function clientOfMeta(meta: StateMeta, config: ResolvedConfig): WeChatClient {
   const web = config.credentials.web;
   return web && meta.clientID === web.appID && meta.authorizationURL === config.authorizeURL.web ? 'web' : 'mp';
-}
-
-/**
- * The request's query, parsed once. Express 5's `req.query` is a getter that
- * parses the query string again on every read, and passport-oauth2 reads it
- * up to eight times per callback; keeping the first parse as the request's
- * own property is what Express 4 did.
- */
-function ownQuery(req: Request): Record<string, unknown> {
-  const query = req.query as Record<string, unknown> | undefined;
-  if (query === undefined || query === null) return {};
-  if (!Object.hasOwn(req, 'query')) {
-    Object.defineProperty(req, 'query', { value: query, writable: true, configurable: true, enumerable: true });
-  }
-  return query;
-}
-
-/** Present, but not a single string (`?code=a&code=b` parses to an array): checked before any other use. */
-function notOnce(value: unknown): boolean {
-  return value !== undefined && typeof value !== 'string';
 }
 
 function isInsideWeChat(req: Request): boolean {

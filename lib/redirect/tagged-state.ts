@@ -1,7 +1,5 @@
 import type { Request } from 'express';
 import { WeChatConfigError } from '../transport/errors.js';
-import type { WeChatClient } from '../sns/types.js';
-import type { StateStore } from './types.js';
 import {
   invalidState,
   MAX_STATE_LENGTH,
@@ -11,24 +9,28 @@ import {
   type WeChatStateStore,
 } from '../state/types.js';
 
-const TAG: Readonly<Record<WeChatClient, string>> = { mp: 'm', web: 'w' };
+/** One character per client (surface) of a strategy, e.g. `{ mp: 'm', web: 'w' }`. */
+export type StateTags<C extends string> = Readonly<Record<C, string>>;
 
-/** Which app a state was issued for, read from its first character; `undefined` if it has no tag. */
-export function clientOfState(state: string): WeChatClient | undefined {
-  if (state.startsWith(TAG.mp)) return 'mp';
-  if (state.startsWith(TAG.web)) return 'web';
+/** Which client a state was issued for, read from its first character; `undefined` if it has no tag. */
+export function clientOfState<C extends string>(state: string, tags: StateTags<C>): C | undefined {
+  for (const client of Object.keys(tags) as C[]) {
+    if (state.startsWith(tags[client])) return client;
+  }
   return undefined;
 }
 
-type AnyStore =
-  StateStore | WeChatStateStore | { store: (...args: never[]) => void; verify: (...args: never[]) => void };
+/** Any state store passport-oauth2 takes: the 2-, 3- and 4-argument `store`/`verify` forms. */
+export type AnyStateStore =
+  WeChatStateStore | { store: (...args: never[]) => void; verify: (...args: never[]) => void };
 type Loose = (...args: unknown[]) => void;
 
 /**
- * Wraps any state store so that the state sent to WeChat starts with one
- * character naming the app (mp or web) that started the login.
+ * Wraps any state store so that the state sent upstream starts with one
+ * character naming the client (WeChat's mp or web app; WeCom's in-client or
+ * browser login) that started the login.
  *
- * In `auto` mode one strategy serves two apps, and the code must be redeemed
+ * In WeChat's `auto` mode one strategy serves two apps, and the code must be redeemed
  * with the credentials of the app that issued it (wechat-protocol.md §2.2:
  * "code和appid不匹配" gives 40029). The callback reads the tag to pick the
  * credentials *before* the state is verified, and the inner store then
@@ -36,14 +38,15 @@ type Loose = (...args: unknown[]) => void;
  * state check instead of being believed. The wrapper also enforces WeChat's
  * limit of 128 characters of `[A-Za-z0-9]` for whatever the inner store makes.
  */
-export class ClientTaggedStore implements WeChatStateStore {
+export class ClientTaggedStore<C extends string> implements WeChatStateStore {
   constructor(
-    private readonly inner: AnyStore | undefined,
-    private readonly clientOf: (meta: StateMeta) => WeChatClient,
+    private readonly inner: AnyStateStore | undefined,
+    private readonly tags: StateTags<C>,
+    private readonly clientOf: (meta: StateMeta) => NoInfer<C>,
   ) {}
 
   store(req: Request, appState: unknown, meta: StateMeta, callback: StoreCallback): void {
-    const tag = TAG[this.clientOf(meta)];
+    const tag = this.tags[this.clientOf(meta)];
     if (!this.inner) return callback(null, tag);
     const done = (err: Error | null, state?: unknown): void => {
       if (err) return callback(err);
@@ -51,7 +54,7 @@ export class ClientTaggedStore implements WeChatStateStore {
       if (!/^[A-Za-z0-9]*$/.test(inner) || inner.length + 1 > MAX_STATE_LENGTH) {
         return callback(
           new WeChatConfigError(
-            `The state store made a state WeChat would reject: it must be at most ${MAX_STATE_LENGTH - 1} characters of [A-Za-z0-9].`,
+            `The state store made a state WeChat and WeCom would reject: it must be at most ${MAX_STATE_LENGTH - 1} characters of [A-Za-z0-9].`,
           ),
         );
       }
@@ -69,7 +72,7 @@ export class ClientTaggedStore implements WeChatStateStore {
   }
 
   verify(req: Request, providedState: string, meta: StateMeta, callback: VerifyStateCallback): void {
-    if (typeof providedState !== 'string' || !clientOfState(providedState)) {
+    if (typeof providedState !== 'string' || !clientOfState(providedState, this.tags)) {
       return callback(null, false, invalidState('The callback carried no state, or one this app did not issue.'));
     }
     if (!this.inner) return callback(null, true);

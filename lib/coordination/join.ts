@@ -1,0 +1,102 @@
+import type { VerifyCallback } from '../shared/types.js';
+import { WeChatConfigError } from '../transport/errors.js';
+import type { CallbackDeduplicator, CallbackOutcome, DedupeTicket } from './dedupe.js';
+
+/** How a leader reports its outcome to the duplicates waiting on it. */
+export type SettleLogin = Extract<DedupeTicket, { role: 'leader' }>['settle'];
+
+/** The three ends of a Passport request, as passport hands them to a strategy's per-request copy. */
+export interface LoginActions {
+  success(user: Express.User, info?: object): void;
+  fail(challenge?: unknown, status?: number): void;
+  error(err: Error): void;
+}
+
+/** What one login request does as the leader or as a follower of its duplicates. */
+export interface JoinHandlers {
+  /** Redeem the code: the one request per key that talks to WeChat. */
+  lead(settle: SettleLogin): void;
+  /** End the same way the leader did. */
+  follow(outcome: CallbackOutcome): void;
+  /** The deduplicator itself failed (a `WeChatStoreError` from Redis, a follower's wait bound). */
+  error(err: Error): void;
+}
+
+/**
+ * The one duplicate-join of every login that redeems a single-use code (the
+ * redirect logins' callbacks, the Mini Program's and App's posted codes): the
+ * first request with `key` leads, every other one follows its outcome.
+ *
+ * The in-memory deduplicator answers synchronously, so the common path takes
+ * no promise hop. Whatever a follower's own callbacks throw while replaying
+ * becomes that request's error, never an unhandled rejection.
+ */
+export function joinDuplicates(deduplicator: CallbackDeduplicator, key: string, handlers: JoinHandlers): void {
+  const onTicket = (ticket: DedupeTicket): void => {
+    if (ticket.role === 'leader') return handlers.lead(ticket.settle);
+    ticket.outcome.then(handlers.follow, handlers.error).catch(handlers.error);
+  };
+  let ticket: DedupeTicket | Promise<DedupeTicket>;
+  try {
+    ticket = deduplicator.begin(key);
+  } catch (err) {
+    return handlers.error(err as Error);
+  }
+  if ('role' in ticket) return onTicket(ticket);
+  ticket.then(onTicket, handlers.error);
+}
+
+/**
+ * Ends a duplicate the way its leader ended. Within one process the verified
+ * user is reused; a leader on another instance hands over only its replayable
+ * `login` (sealed by a shared deduplicator), and `reverify` runs the app's
+ * verify with it, so verify must be idempotent (find or create). A failed
+ * duplicate only fails: it never touches a session.
+ */
+export function replayOutcome(
+  outcome: CallbackOutcome,
+  actions: LoginActions,
+  reverify: (login: unknown, done: VerifyCallback) => void,
+): void {
+  if (outcome.kind === 'error') return actions.error(outcome.error);
+  if (outcome.kind === 'fail') return actions.fail(outcome.challenge, outcome.status);
+  if (outcome.user !== undefined) return actions.success(outcome.user as Express.User, outcome.info as object);
+  if (outcome.login === undefined) {
+    return actions.error(
+      new WeChatConfigError("A duplicate login's first request succeeded without a replayable login."),
+    );
+  }
+  runVerify(
+    (done) => reverify(outcome.login, done),
+    (verified) => {
+      if (verified.kind === 'success') {
+        return actions.success(verified.user as Express.User, {
+          ...(outcome.info as object),
+          ...(verified.info as object),
+        });
+      }
+      replayOutcome(verified, actions, reverify);
+    },
+  );
+}
+
+/**
+ * Calls an app's verify once and turns its `done` into an outcome: an error,
+ * a fail with verify's info, or the verified user. A verify that throws is an
+ * error; a second call of `done` is ignored.
+ */
+export function runVerify(verify: (done: VerifyCallback) => void, end: (outcome: CallbackOutcome) => void): void {
+  let called = false;
+  const done: VerifyCallback = (err, user, info) => {
+    if (called) return;
+    called = true;
+    if (err) return end({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) });
+    if (!user) return end({ kind: 'fail', challenge: info });
+    end({ kind: 'success', user, info });
+  };
+  try {
+    verify(done);
+  } catch (err) {
+    done(err);
+  }
+}
