@@ -127,12 +127,12 @@ describe('package.json', () => {
     expect(pkg.peerDependenciesMeta.qrcode).toEqual({ optional: true });
   });
 
-  it('has type, repository, homepage and bugs, and ships the emulator reference the README links to', () => {
+  it('has type, repository, homepage and bugs, and ships the docs and emulator reference the READMEs link to', () => {
     expect(pkg.type).toBe('commonjs');
     expect(pkg.repository.url).toMatch(/^git\+https:\/\/github\.com\//);
     expect(pkg.homepage).toMatch(/^https:\/\//);
     expect(pkg.bugs.url).toMatch(/^https:\/\//);
-    expect(pkg.files).toContain('lib/testing/README.md');
+    expect(pkg.files).toEqual(expect.arrayContaining(['lib/testing/README.md', 'README.zh-CN.md', 'docs']));
     expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain('](lib/testing/README.md)');
   });
 

@@ -71,13 +71,17 @@ function run(command: string, args: string[], cwd = HERE): string {
     expect(fs.existsSync(path.join(HERE, 'node_modules/passport-wechat-oauth2/lib/strategy.ts'))).toBe(false);
   });
 
-  it('holds both builds, the README, the emulator reference it links to, and no sources or tests', () => {
+  it('holds both builds, both READMEs, the docs and emulator reference they link to, and no sources or tests', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'dist/cjs/index.js',
         'dist/esm/index.js',
         'dist/esm/index.d.ts',
         'README.md',
+        'README.zh-CN.md',
+        'docs/README.md',
+        'docs/zh-CN/README.md',
+        'docs/miniprogram-and-app.md',
         'lib/testing/README.md',
         'LICENSE',
       ]),
