@@ -34,7 +34,7 @@ import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testin
 import { RedisDeduplicator, RedisSeenStore } from 'passport-wechat-oauth2/redis';
 import type { AppConfig, AppCredentials } from './config';
 import { safeReturnTo } from './return-to';
-import { miniProgramRoutes, surfaceCredentials, type MiniProgramDeps } from './miniprogram';
+import { miniProgramRoutes, servesSimulator, surfaceCredentials, type MiniProgramDeps } from './miniprogram';
 import {
   errorPage,
   failurePage,
@@ -462,6 +462,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
     // Mini Program and native-app logins (JSON endpoints) and the simulated Mini Program page.
     const surfaces = await surfaceCredentials(mock, mockURL, process.env);
+    // The home page links them all, the simulated Mini Program page included.
+    site.codeSurfaces = {
+      miniprogram: Boolean(surfaces.miniprogram),
+      app: Boolean(surfaces.app),
+      simulator: servesSimulator({ mock, mockURL, ...surfaces }),
+    };
     app.use(
       miniProgramRoutes({
         authenticator,

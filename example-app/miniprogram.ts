@@ -1,7 +1,7 @@
 /**
  * The Mini Program and native-app surfaces of the example app:
  * - `POST /auth/wechat/miniprogram` `{code}` → JSON (what a Mini Program's `wx.request` gets);
- * - `POST /auth/wechat/app` `{code}` → JSON (the native app's SendAuth code; JSON only, see the README);
+ * - `POST /auth/wechat/app` `{code}` → JSON (the native app's SendAuth code; JSON only, see docs/miniprogram-and-app.md);
  * - `POST /api/miniprogram/phone` `{code}` → the phone number behind a `getPhoneNumber` code;
  * - in the emulator modes, `GET /miniprogram`: a simulated Mini Program page that mints codes
  *   through the emulator and calls the endpoints above, so a person can watch it work.
@@ -70,6 +70,11 @@ export async function surfaceCredentials(
   const miniprogram = credentialsFromEnv(env, 'WECHAT_MINIPROGRAM_APP_ID', 'WECHAT_MINIPROGRAM_APP_SECRET');
   const app = credentialsFromEnv(env, 'WECHAT_MOBILE_APP_ID', 'WECHAT_MOBILE_APP_SECRET');
   return { ...(miniprogram ? { miniprogram } : {}), ...(app ? { app } : {}) };
+}
+
+/** Whether the simulated Mini Program page (`GET /miniprogram`) is served: with an emulator and Mini Program credentials. */
+export function servesSimulator(deps: Pick<MiniProgramDeps, 'mock' | 'mockURL' | 'miniprogram'>): boolean {
+  return Boolean((deps.mock || deps.mockURL) && deps.miniprogram);
 }
 
 /** Mints codes in the emulator: in-process, or through its HTTP control API (standalone mode). */
@@ -190,7 +195,7 @@ export function miniProgramRoutes(deps: MiniProgramDeps): Router {
     );
   }
 
-  if ((deps.mock || deps.mockURL) && deps.miniprogram) {
+  if (servesSimulator(deps)) {
     // The simulated device: same-origin helpers that do what wx.login / getPhoneNumber do on a phone.
     router.post('/miniprogram/simulate/:what', json, (req, res, next) => {
       const routes = { login: 'miniprogram/login', phone: 'miniprogram/phone-code', app: 'app/login' } as const;

@@ -44,6 +44,8 @@ export interface SiteInfo {
   clients: { mp: boolean; web: boolean };
   /** Test users of the in-process emulator (shown on the home page). */
   testUsers?: ReadonlyArray<{ key: string; nickname: string; snapshot: boolean }>;
+  /** The code-login surfaces: which have credentials, and whether the simulated Mini Program page is served. */
+  codeSurfaces?: { miniprogram: boolean; app: boolean; simulator: boolean };
 }
 
 export function escapeHtml(value: unknown): string {
@@ -106,10 +108,24 @@ export function homePage(site: SiteInfo, user: AppUser | undefined): string {
 ${loginButton('login-mp', '/login?client=mp', site.clients.mp, '微信内登录', 'Log in inside WeChat')}
 ${loginButton('login-web', '/login?client=web', site.clients.web, '扫码登录', 'Log in with a QR code', true)}
 ${loginButton('login-auto', '/login?client=auto', site.clients.mp || site.clients.web, '自动选择', 'Automatic (in WeChat → in-app, otherwise QR)', true)}
-</div>${users}`,
+</div>${codeSurfacesCard(site)}${users}`,
     site,
     ' data-page="home"',
   );
+}
+
+/** The Mini Program and App logins: JSON endpoints a client app posts its code to, and the simulated Mini Program that does it here. */
+function codeSurfacesCard(site: SiteInfo): string {
+  const s = site.codeSurfaces ?? { miniprogram: false, app: false, simulator: false };
+  const endpoint = (id: string, zh: string, en: string, path: string, enabled: boolean): string =>
+    `<li id="${id}">${escapeHtml(zh)} ${escapeHtml(en)}: <code>POST ${escapeHtml(path)}</code>${enabled ? '' : ' (not configured)'}</li>`;
+  const simulator = s.simulator
+    ? loginButton('open-miniprogram', '/miniprogram', true, '模拟小程序', 'Simulated Mini Program', true)
+    : '<p class="en" id="no-simulator">模拟小程序只在使用模拟器时提供 The simulated Mini Program is served with the emulator only.</p>';
+  return `<div class="card" id="code-surfaces"><p>小程序与移动应用 Mini Program and mobile App (they post <code>{"code": "…"}</code> as JSON):</p>
+${simulator}
+<ul>${endpoint('endpoint-miniprogram', '小程序登录', 'Mini Program login', '/auth/wechat/miniprogram', s.miniprogram)}
+${endpoint('endpoint-app', '移动应用登录', 'App login (SendAuth)', '/auth/wechat/app', s.app)}</ul></div>`;
 }
 
 function logoutForm(): string {

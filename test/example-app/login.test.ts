@@ -38,6 +38,18 @@ describe('example app: login', () => {
       expect(res.text).toContain('id="login-auto"');
       expect(res.text).toContain(`Using the bundled WeChat emulator at <code>${h.mock.url}</code>`);
     });
+
+    it('links every surface: the Mini Program simulator and the Mini Program and App endpoints', async () => {
+      const res = await new TestBrowser(h).get('/');
+      expect(res.text).toContain('id="open-miniprogram" href="/miniprogram"');
+      expect(res.text).toContain(
+        '<li id="endpoint-miniprogram">小程序登录 Mini Program login: <code>POST /auth/wechat/miniprogram</code></li>',
+      );
+      expect(res.text).toContain(
+        '<li id="endpoint-app">移动应用登录 App login (SendAuth): <code>POST /auth/wechat/app</code></li>',
+      );
+      expect((await new TestBrowser(h).get('/miniprogram')).status).toBe(200);
+    });
   });
 
   describe('in-WeChat login (client=mp)', () => {

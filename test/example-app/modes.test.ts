@@ -131,6 +131,10 @@ describe('example app: modes', () => {
         const home = await request(example.app).get('/');
         expect(home.status).toBe(200);
         expect(home.text).not.toContain('id="mode-notice"');
+        // No emulator, no simulated Mini Program; no Mini Program or App credentials in env.
+        expect(home.text).not.toContain('href="/miniprogram"');
+        expect(home.text).toContain('id="no-simulator"');
+        expect(home.text).toContain('<code>POST /auth/wechat/miniprogram</code> (not configured)');
         expect(home.text).not.toContain(REAL.WECHAT_APP_SECRET);
       });
 
