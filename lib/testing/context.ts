@@ -7,6 +7,7 @@ import { MiniProgramState } from './miniprogram-state.js';
 import { ServerTokenState } from './server-token-state.js';
 import { BoundedStore, type Expiring } from './store.js';
 import type { MockUser } from './types.js';
+import type { WeComState } from './wecom/state.js';
 
 /** Grant data an authorization code carries into its access and refresh tokens (§9): app + user + scope + snapshot flag. */
 export interface Grant {
@@ -85,6 +86,8 @@ export class EmulatorContext {
     readonly settings: ResolvedSettings,
     readonly faults: Faults,
     readonly tls: boolean,
+    /** The WeCom corp (wecom-protocol.md §7), built by the emulator from its options. */
+    readonly wecom: WeComState,
   ) {
     this.appsByID = new Map(Object.values(apps).map((app) => [app.appID, app]));
     this.usersByKey = new Map(users.map((u) => [u.key, u]));
@@ -103,6 +106,7 @@ export class EmulatorContext {
     this.stats.connections = 0;
     this.stats.tlsFull = 0;
     this.stats.tlsResumed = 0;
+    this.wecom.resetCounters();
   }
 
   reset(): void {
@@ -114,6 +118,7 @@ export class EmulatorContext {
     this.miniProgram.clear();
     this.serverTokens.clear();
     this.faults.clear();
+    this.wecom.clear();
     this.resetStats();
   }
 }

@@ -9,6 +9,9 @@ import type { EmulatorContext } from './context.js';
 import { isFaultKind } from './faults.js';
 import { methodNotAllowed, notFound, readText, send } from './http.js';
 import { encryptOpenData, mintAppCode, mintJsCode, mintPhoneCode, requireUser } from './miniprogram.js';
+import { statsOf } from './stats.js';
+import { WECOM_CONTROL_ROUTES, wecomDescription } from './wecom/control.js';
+import { wecomApp } from './wecom/facade.js';
 
 const JSON_UTF8 = 'application/json; charset=utf-8';
 
@@ -27,27 +30,25 @@ function text(p: Params, name: string): string {
 const ok = { ok: true } as const;
 
 const GET_ROUTES: ReadonlyMap<string, Action> = new Map<string, Action>([
-  [
-    '/__mock/stats',
-    (ctx) => {
-      const s = ctx.stats;
-      const body: Record<string, unknown> = { requests: Object.fromEntries(s.requests), connections: s.connections };
-      if (ctx.tls) body.tlsSessions = { full: s.tlsFull, resumed: s.tlsResumed };
-      return body;
-    },
-  ],
+  ['/__mock/stats', (ctx) => statsOf(ctx)],
   [
     '/__mock/apps',
     (ctx) => ({
-      apps: Object.fromEntries(
-        Object.entries(ctx.apps).map(([client, a]) => [client, { appID: a.appID, appSecret: a.appSecret }]),
-      ),
+      apps: {
+        ...Object.fromEntries(
+          Object.entries(ctx.apps).map(([client, a]) => [client, { appID: a.appID, appSecret: a.appSecret }]),
+        ),
+        // The same credentials as `mock.apps`; the rest of the corp is under `wecom`.
+        wecom: wecomApp(ctx.wecom, 'wecom'),
+        wecomOther: wecomApp(ctx.wecom, 'wecomOther'),
+      },
       users: ctx.users.map((u) => ({
         key: u.key,
         nickname: u.nickname,
         snapshot: u.snapshot,
         miniprogramOpenid: openidFor(ctx.apps.miniprogram.appID, u.key),
       })),
+      wecom: wecomDescription(ctx.wecom, ctx.url),
     }),
   ],
 ]);
@@ -80,6 +81,7 @@ const POST_ROUTES: ReadonlyMap<string, Action> = new Map<string, Action>([
       return ok;
     },
   ],
+  ...WECOM_CONTROL_ROUTES,
   ['/__mock/miniprogram/login', (ctx, p) => ({ code: mintJsCode(ctx, text(p, 'user')) })],
   // What SendAuth.Resp carries on success (miniprogram-protocol.md §6.1).
   [

@@ -9,14 +9,27 @@ import type { TLSSocket } from 'node:tls';
 import { API_ROUTES } from './api.js';
 import { openidFor, resolveApps, resolveUsers } from './apps.js';
 import { handleAuthorize, handleConfirm } from './authorize.js';
-import { EmulatorContext } from './context.js';
+import { EmulatorContext, STORE_CAP } from './context.js';
 import { handleControl } from './control.js';
 import { applyFault, Faults } from './faults.js';
 import { methodNotAllowed, notFound, readText, send } from './http.js';
 import { encryptOpenData, mintAppCode, mintJsCode, mintPhoneCode, requireUser } from './miniprogram.js';
 import { SERVER_API_ROUTES } from './wxa.js';
 import { avatarSvg } from './pages.js';
+import { statsOf } from './stats.js';
 import type { FaultKind, MockClient, MockWeChat, MockWeChatOptions } from './types.js';
+import { handleWeComAuthorize, handleWeComPage, WECOM_PAGE_PATHS } from './wecom/authorize.js';
+import { callerIP, sendWeCom, wecomError } from './wecom/envelope.js';
+import {
+  configureWeCom,
+  invalidateWeComTokens,
+  setWeComAutoConsent,
+  wecomApp,
+  wecomCodeFor,
+  wecomURLs,
+} from './wecom/facade.js';
+import { GETTOKEN_PATH, WECOM_API_ROUTES } from './wecom/routes.js';
+import { WeComState } from './wecom/state.js';
 
 const AUTHORIZE_PATH = '/connect/oauth2/authorize';
 const QRCONNECT_PATH = '/connect/qrconnect';
@@ -24,6 +37,8 @@ const CONFIRM_PATH = '/connect/confirm';
 /** The api2.weixin.qq.com role (§5) lives under this prefix of the same server. */
 const API2_PREFIX = '/api2';
 const AVATAR_RE = /^\/avatar\/([A-Za-z0-9_-]+)\.svg$/;
+/** WeCom identities' default avatars (`${url}/avatar/wecom-<key>.svg`). */
+const WECOM_AVATAR_PREFIX = 'wecom-';
 
 /**
  * The pathname used for stats and faults. Requests whose Host starts with `api2.` (the benchmark
@@ -53,14 +68,33 @@ async function route(
   const apiPath = path.startsWith(API2_PREFIX + '/') ? path.slice(API2_PREFIX.length) : path;
   const api = API_ROUTES.get(apiPath);
   const serverApi = SERVER_API_ROUTES.get(apiPath);
+  // qyapi has no api2 twin, so WeCom routes match the raw path (wecom-protocol.md §7 "Hosts").
+  const wecomApi = WECOM_API_ROUTES.get(path);
   const isConnect = path === AUTHORIZE_PATH || path === QRCONNECT_PATH || path === CONFIRM_PATH;
+  const isWeComPage = WECOM_PAGE_PATHS.has(path);
   // Only known routes are counted so that the stats map stays bounded.
-  if (api || serverApi || isConnect) ctx.stats.requests.set(path, (ctx.stats.requests.get(path) ?? 0) + 1);
+  if (api || serverApi || wecomApi || isConnect || isWeComPage)
+    ctx.stats.requests.set(path, (ctx.stats.requests.get(path) ?? 0) + 1);
+  if (path === GETTOKEN_PATH) ctx.wecom.countGettoken(q.get('corpsecret'));
 
   const fault = ctx.faults.take(path);
   if (fault === 'slow') await delay(ctx.settings.slowMs, undefined, { signal });
+  // An errcode fault on a WeCom API wears WeCom's envelope (hint, `from ip:`, Error-Code headers).
+  else if (typeof fault === 'number' && wecomApi) return sendWeCom(res, wecomError(fault, callerIP(req)));
   else if (fault !== undefined)
     return applyFault(fault, req, res, api?.contentType ?? serverApi?.contentType ?? 'text/plain');
+
+  if (wecomApi) {
+    const body = wecomApi.readsBody && req.method === 'POST' ? await readText(req) : '';
+    const r = { method: req.method ?? 'GET', query: q, body, ip: callerIP(req), baseURL: ctx.url };
+    return sendWeCom(res, wecomApi.handle(ctx.wecom, r));
+  }
+  if (isWeComPage) return handleWeComPage(ctx.wecom, ctx.url, path, req, q, res);
+  // WeCom's in-client page shares WeChat's path; the corpID in `appid` tells them apart (wecom-protocol.md §0).
+  if (path === AUTHORIZE_PATH && q.get('appid') === ctx.wecom.corpID) {
+    if (!isGet(req)) return methodNotAllowed(res, 'GET');
+    return handleWeComAuthorize(ctx.wecom, ctx.url, q, res);
+  }
 
   if (api) {
     if (!isGet(req)) return methodNotAllowed(res, 'GET');
@@ -87,6 +121,13 @@ async function route(
   const avatar = AVATAR_RE.exec(path);
   if (avatar && isGet(req)) {
     const key = avatar[1];
+    const wecomUser = key.startsWith(WECOM_AVATAR_PREFIX)
+      ? ctx.wecom.usersByKey.get(key.slice(WECOM_AVATAR_PREFIX.length))
+      : undefined;
+    if (wecomUser) {
+      res.setHeader('Cache-Control', 'public, max-age=86400');
+      return send(res, 200, 'image/svg+xml', avatarSvg(key, wecomUser.name ?? wecomUser.key));
+    }
     const user = ctx.usersByKey.get(key);
     if (user || key === '_virtual') {
       res.setHeader('Cache-Control', 'public, max-age=86400');
@@ -131,7 +172,12 @@ export async function createMockWeChat(options: MockWeChatOptions = {}): Promise
     },
     new Faults(),
     options.tls !== undefined,
+    new WeComState(options, STORE_CAP),
   );
+  if (ctx.wecom.corpID && ctx.appsByID.has(ctx.wecom.corpID))
+    throw new Error(
+      'createMockWeChat: wecom.corpID must differ from every WeChat appID (both use /connect/oauth2/authorize)',
+    );
   const closing = new AbortController();
   const sockets = new Set<Socket>();
 
@@ -174,7 +220,17 @@ export async function createMockWeChat(options: MockWeChatOptions = {}): Promise
       web: Object.freeze({ appID: apps.web.appID, appSecret: apps.web.appSecret }),
       miniprogram: Object.freeze({ appID: apps.miniprogram.appID, appSecret: apps.miniprogram.appSecret }),
       app: Object.freeze({ appID: apps.app.appID, appSecret: apps.app.appSecret }),
+      wecom: wecomApp(ctx.wecom, 'wecom'),
+      wecomOther: wecomApp(ctx.wecom, 'wecomOther'),
     }),
+    wecom: wecomURLs(url),
+    wecomUsers: Object.freeze(ctx.wecom.users.map((u) => Object.freeze({ ...u }))),
+    setWeComAutoConsent: (v) => setWeComAutoConsent(ctx.wecom, v),
+    configureWeCom: (agent, patch) => configureWeCom(ctx.wecom, agent, patch),
+    expireWeComTokens: (agent) => invalidateWeComTokens(ctx.wecom, 'expire', agent),
+    revokeWeComTokens: (agent) => invalidateWeComTokens(ctx.wecom, 'revoke', agent),
+    wecomCode: (userKey, opts) => wecomCodeFor(ctx.wecom, userKey, opts),
+    stats: () => statsOf(ctx),
     users: Object.freeze(users.map((u) => Object.freeze({ ...u }))),
     openidOf(client: MockClient, userKey: string): string {
       const app = apps[client];

@@ -21,7 +21,7 @@ button{display:block;width:100%;margin-top:12px;padding:12px;border:0;border-rad
 #allow{background:#07c160;color:#fff}#deny{background:#f2f2f2;color:#07c160}
 .qrcode{width:220px;height:220px}.icon{font-size:56px;color:#fa5151}.mock{margin-top:32px;font-size:12px;color:#aaa}`;
 
-function layout(title: string, body: string, attrs = ''): string {
+export function layout(title: string, body: string, attrs = ''): string {
   return `<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>

@@ -47,6 +47,11 @@ export class BoundedStore<V extends Expiring> {
     this.map.clear();
   }
 
+  /** A snapshot of the entries (expired ones included), safe to iterate while setting or deleting. */
+  entries(): Array<[string, V]> {
+    return [...this.map];
+  }
+
   private evict(now: number): void {
     for (const [key, v] of this.map) {
       // Oldest first: drop while over capacity or stale; stop at the first live entry so inserts stay O(1) amortised.

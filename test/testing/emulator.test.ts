@@ -34,6 +34,14 @@ describe('createMockWeChat()', () => {
           'phoneCode',
           'encryptedDataFor',
           'setUserBlocked',
+          'wecom',
+          'wecomUsers',
+          'setWeComAutoConsent',
+          'configureWeCom',
+          'expireWeComTokens',
+          'revokeWeComTokens',
+          'wecomCode',
+          'stats',
         ].sort(),
       );
     });
@@ -47,13 +55,15 @@ describe('createMockWeChat()', () => {
     });
 
     it('has fixed, documented credentials shaped like real ones', () => {
-      expect(mock.apps).toEqual({
+      // The WeCom agents have their own shape and spec (wecom.test.ts).
+      const { wecom: _wecom, wecomOther: _wecomOther, ...wechatApps } = mock.apps;
+      expect(wechatApps).toEqual({
         mp: { appID: 'wxmock00000000mp01', appSecret: '6d6f636b2d6d702d7365637265743031' },
         web: { appID: 'wxmock0000000web01', appSecret: '6d6f636b2d7765622d73656372657431' },
         miniprogram: { appID: 'wxmock000000mini01', appSecret: '6d6f636b2d6d696e692d736563726574' },
         app: { appID: 'wxmock0000000app01', appSecret: '6d6f636b2d6170702d73656372657431' },
       });
-      for (const app of Object.values(mock.apps)) {
+      for (const app of Object.values(wechatApps)) {
         expect(app.appID).toMatch(/^wx[a-z0-9]{16}$/);
         expect(app.appSecret).toMatch(/^[0-9a-f]{32}$/);
       }
@@ -116,7 +126,11 @@ describe('createMockWeChat()', () => {
         await get(`${mock.url}/sns/auth`);
         expect((await get(`${mock.url}/__mock/reset-stats`)).status).toBe(405);
         expect((await request(`${mock.url}/__mock/reset-stats`, { method: 'POST' })).body).toBe('{"ok":true}');
-        expect(json(await get(`${mock.url}/__mock/stats`))).toEqual({ requests: {}, connections: 1 });
+        expect(json(await get(`${mock.url}/__mock/stats`))).toEqual({
+          requests: {},
+          connections: 1,
+          wecomGettoken: {},
+        });
       });
 
       it('405 for POST, 404 for unknown control paths', async () => {
