@@ -34,6 +34,8 @@ export interface CliResult {
 }
 
 const USAGE = `Usage: wechat-mock [--port N] [--host H] [--auto-consent USER[:deny]] [--fault PATH:KIND[:COUNT]] [--block USER]
+                   [--wecom-auto-consent USER[:deny]] [--wecom-domain HOST[:PORT]] [--wecom-trusted-ip IP]
+                   [--wecom-created-after-20220620]
 
 Starts the WeChat OAuth emulator (passport-wechat-oauth2/testing).
   --port N                  TCP port (default ${DEFAULT_CLI_PORT}; 0 = any free port)
@@ -42,6 +44,14 @@ Starts the WeChat OAuth emulator (passport-wechat-oauth2/testing).
   --fault PATH:KIND[:COUNT] fail the next COUNT (default 1) requests to PATH with KIND
                             (timeout, reset, 502, html, truncated, slow, or an errcode); repeatable
   --block USER              WeChat's risk block: jscode2session answers 40226 for USER; repeatable
+  --wecom-auto-consent USER answer the WeCom pages at once as WeCom identity USER (USER:deny declines)
+  --wecom-domain HOST       trusted domain (可信域名) of both WeCom agents instead of localhost, 127.0.0.1;
+                            HOST:PORT pins the port; repeatable
+  --wecom-trusted-ip IP     trusted IP (企业可信IP) of both agents instead of 127.0.0.1, ::1; other callers
+                            get 60020; repeatable
+  --wecom-created-after-20220620
+                            both agents count as created on or after 2022-06-20 (user/get drops
+                            mobile, email, avatar, …)
   -h, --help                show this help
 
 The control API (${'/__mock/…'}, see the README of passport-wechat-oauth2/testing) mints
@@ -112,6 +122,18 @@ interface CliArgs {
   autoConsent?: { user: string; decision: 'allow' | 'deny' };
   faults?: Array<{ path: string; kind: FaultKind; count: number }>;
   blocked?: string[];
+  wecomAutoConsent?: { user: string; decision: 'allow' | 'deny' };
+  wecomDomains?: string[];
+  wecomTrustedIPs?: string[];
+  wecomCreatedAfter20220620?: boolean;
+}
+
+/** `USER[:allow|deny]` of the two auto-consent flags. */
+function parseConsent(flag: string, raw: string): { user: string; decision: 'allow' | 'deny' } {
+  const [user, decision = 'allow'] = raw.split(':');
+  if (decision !== 'allow' && decision !== 'deny')
+    throw new Error(`invalid ${flag} decision: ${decision} (allow or deny)`);
+  return { user: user as string, decision };
 }
 
 /** `PATH:KIND[:COUNT]`; a numeric KIND is an errcode unless it names a fault (`502`). */
@@ -142,12 +164,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       if (!/^\d+$/.test(raw) || port > 65535) throw new Error(`invalid port: ${raw}`);
       args.port = port;
     } else if (name === '--host') args.host = value();
-    else if (name === '--auto-consent') {
-      const [user, decision = 'allow'] = value().split(':');
-      if (decision !== 'allow' && decision !== 'deny')
-        throw new Error(`invalid --auto-consent decision: ${decision} (allow or deny)`);
-      args.autoConsent = { user: user as string, decision };
-    } else if (name === '--fault') (args.faults ??= []).push(parseFault(value()));
+    else if (name === '--auto-consent') args.autoConsent = parseConsent(name, value());
+    else if (name === '--wecom-auto-consent') args.wecomAutoConsent = parseConsent(name, value());
+    else if (name === '--wecom-domain') (args.wecomDomains ??= []).push(value());
+    else if (name === '--wecom-trusted-ip') (args.wecomTrustedIPs ??= []).push(value());
+    else if (name === '--wecom-created-after-20220620') args.wecomCreatedAfter20220620 = true;
+    else if (name === '--fault') (args.faults ??= []).push(parseFault(value()));
     else if (name === '--block') (args.blocked ??= []).push(value());
     else throw new Error(`unknown option: ${arg}`);
   }
@@ -163,12 +185,25 @@ function banner(mock: MockWeChat): string[] {
     `  qrconnectURL (website app):          ${mock.qrconnectURL}`,
     `  apiBaseURL:                          ${primary}  (api2 role: ${secondary})`,
     `  stats:                               ${mock.url}/__mock/stats`,
-    `  control API:                         ${mock.url}/__mock/  (miniprogram/login, app/login, miniprogram/phone-code, miniprogram/encrypted-data, auto-consent, fault, reset)`,
+    `  control API:                         ${mock.url}/__mock/  (miniprogram/login, app/login, miniprogram/phone-code, miniprogram/encrypted-data, auto-consent, fault, reset, wecom/auto-consent, wecom/config, wecom/tokens, wecom/code)`,
     '',
     `  mp  (Official Account) appID ${mock.apps.mp.appID}  appSecret ${mock.apps.mp.appSecret}`,
     `  web (website app)      appID ${mock.apps.web.appID}  appSecret ${mock.apps.web.appSecret}`,
     `  miniprogram            appID ${mock.apps.miniprogram.appID}  appSecret ${mock.apps.miniprogram.appSecret}`,
     `  app (mobile, SendAuth) appID ${mock.apps.app.appID}  appSecret ${mock.apps.app.appSecret}`,
+    '',
+    `  WeCom (企业微信) corpID ${mock.apps.wecom.corpID}`,
+    `    authorizationURL (in-client): ${mock.wecom.authorizationURL}`,
+    `    loginURL (wwlogin):           ${mock.wecom.loginURL}`,
+    `    qrConnectURL (old QR login):  ${mock.wecom.qrConnectURL}`,
+    `    apiBaseURL (qyapi):           ${mock.wecom.apiBaseURL}`,
+    `    wecom       agentID ${mock.apps.wecom.agentID}  agentSecret ${mock.apps.wecom.agentSecret}`,
+    `    wecomOther  agentID ${mock.apps.wecomOther.agentID}  agentSecret ${mock.apps.wecomOther.agentSecret}`,
+    '    Identities:',
+    ...mock.wecomUsers.map(
+      (u) =>
+        `      ${u.key.padEnd(10)} ${u.kind.padEnd(7)} ${u.userid ?? u.openid ?? ''}${u.externalUserID ? `  external_userid ${u.externalUserID}` : ''}${u.kind === 'member' && !u.visible ? '  (outside the visible range)' : ''}`,
+    ),
     '',
     '  Test users:',
     ...mock.users.map(
@@ -203,6 +238,14 @@ export async function runCli(
     if (args.autoConsent) mock.setAutoConsent(args.autoConsent);
     for (const f of args.faults ?? []) mock.setFault(f.path, f.kind, f.count);
     for (const user of args.blocked ?? []) mock.setUserBlocked(user, true);
+    if (args.wecomAutoConsent) mock.setWeComAutoConsent(args.wecomAutoConsent);
+    const patch = {
+      ...(args.wecomDomains ? { domains: args.wecomDomains } : {}),
+      ...(args.wecomTrustedIPs ? { trustedIPs: args.wecomTrustedIPs } : {}),
+      ...(args.wecomCreatedAfter20220620 ? { createdAfter20220620: true } : {}),
+    };
+    mock.configureWeCom('wecom', patch);
+    mock.configureWeCom('wecomOther', patch);
   } catch (e) {
     await mock.close();
     io.err(`wechat-mock: ${(e as Error).message}`);
@@ -210,6 +253,8 @@ export async function runCli(
   }
   for (const line of banner(mock)) io.out(line);
   if (args.autoConsent) io.out(`Auto-consent: ${args.autoConsent.decision} as ${args.autoConsent.user}`);
+  if (args.wecomAutoConsent)
+    io.out(`WeCom auto-consent: ${args.wecomAutoConsent.decision} as ${args.wecomAutoConsent.user}`);
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
