@@ -31,13 +31,17 @@ describe('createMockWeChat WeCom options', () => {
           ['access_token', await gettoken(mock)],
           ['userid', 'BOSS'],
         ]);
+        // Unset gender reads '0' (undefined) and the avatar defaults to the emulator's own SVG.
         expect(json(r)).toEqual({
           errcode: 0,
           errmsg: 'ok',
           userid: 'Boss',
           name: 'Boss',
+          gender: '0',
+          avatar: `${mock.url}/avatar/wecom-boss.svg`,
+          thumb_avatar: `${mock.url}/avatar/wecom-boss.svg`,
           status: 1,
-          ...pick(json(r)),
+          qr_code: expect.stringMatching(/^https:\/\/open\.work\.weixin\.qq\.com\/wwopen\/userQRCode\?vcode=/),
         });
       } finally {
         await mock.close();
@@ -91,9 +95,3 @@ describe('createMockWeChat WeCom options', () => {
     await expect(createMockWeChat(options)).rejects.toThrow(message);
   });
 });
-
-/** The fields user/get adds beyond the ones the test names (gender and avatar defaults, qr_code). */
-function pick(body: Record<string, unknown>): Record<string, unknown> {
-  const { gender, avatar, thumb_avatar, qr_code } = body;
-  return { gender, avatar, thumb_avatar, qr_code };
-}
