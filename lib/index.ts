@@ -31,6 +31,7 @@ export {
 export type { WeChatStateStore, StateMeta } from './state/types.js';
 export type * from './shared/types.js';
 export type * from './sns/types.js';
+export type { SkipUserProfile } from './sns/skip-profile.js';
 export type * from './wechat/types.js';
 export { WeChatMiniProgramStrategy } from './miniprogram/strategy.js';
 export { WeChatMiniProgramError, type WeChatMiniProgramErrorCode } from './miniprogram/errors.js';

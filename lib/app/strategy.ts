@@ -2,15 +2,16 @@ import type { Request } from 'express';
 import type { AxiosInstance } from 'axios';
 import { CodeLoginStrategy, type CodeLoginFailure } from '../code/strategy.js';
 import type { CallbackDeduplicator, CallbackOutcome } from '../coordination/dedupe.js';
-import { WeChatAPIError } from '../transport/errors.js';
-import { WeChatHttpClient } from '../transport/http.js';
+import { constructorArguments } from '../shared/constructor-arguments.js';
 import { envList } from '../shared/env.js';
-import { TOKEN_PATH, WeChatOAuth2 } from '../sns/oauth2.js';
-import { parseProfile } from '../sns/profile.js';
 import type { VerifyCallback } from '../shared/types.js';
-import type { WeChatLang, WeChatProfile, WeChatTokenResponse, WeChatUserInfo } from '../sns/types.js';
-
-const USERINFO_PATH = '/sns/userinfo';
+import { codeErrorAsFailure } from '../sns/code-error.js';
+import { TOKEN_PATH, WeChatOAuth2 } from '../sns/oauth2.js';
+import { shouldSkipProfile, type SkipUserProfile } from '../sns/skip-profile.js';
+import type { WeChatLang, WeChatProfile, WeChatTokenResponse } from '../sns/types.js';
+import { fetchUserInfo, profileFromToken } from '../sns/userinfo.js';
+import { callSnsVerify, profileAsUser, type SnsLogin } from '../sns/verify.js';
+import { WeChatHttpClient } from '../transport/http.js';
 
 export type WeChatAppProfile = WeChatProfile<'app'>;
 
@@ -54,11 +55,7 @@ export interface WeChatAppStrategyOptionsBase {
   /** `/sns/userinfo` language, default `zh_CN`. */
   lang?: WeChatLang | undefined;
   /** Skip `/sns/userinfo` (the profile is then built from the token response). */
-  skipUserProfile?:
-    | boolean
-    | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void)
-    | (() => boolean)
-    | undefined;
+  skipUserProfile?: SkipUserProfile;
   /**
    * Default `true`: only `Content-Type: application/json` posts are read. A
    * cross-site HTML form cannot send JSON without a CORS preflight, so another
@@ -80,12 +77,7 @@ export interface WeChatAppStrategyOptionsWithRequest extends WeChatAppStrategyOp
 }
 
 /** What verify gets, as plain JSON a duplicate on another instance can replay (sealed by a shared deduplicator). */
-interface AppLogin {
-  accessToken: string;
-  refreshToken: string;
-  params: WeChatTokenResponse;
-  profile: WeChatAppProfile;
-}
+type AppLogin = SnsLogin<'app'>;
 
 type AnyVerify =
   | AppVerifyFunction
@@ -119,24 +111,10 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
   constructor(options: WeChatAppStrategyOptions, verify: AppVerifyFunctionWithParams);
   constructor(options: WeChatAppStrategyOptionsWithRequest, verify: AppVerifyFunctionWithRequestAndParams);
   constructor(optionsOrVerify?: WeChatAppStrategyOptionsBase | AnyVerify, maybeVerify?: AnyVerify) {
-    if (typeof optionsOrVerify === 'function' && maybeVerify !== undefined)
-      throw new TypeError('WeChatAppStrategy: pass (options, verify) or (verify) alone');
-    if (
-      optionsOrVerify !== undefined &&
-      optionsOrVerify !== null &&
-      typeof optionsOrVerify !== 'object' &&
-      typeof optionsOrVerify !== 'function'
-    ) {
-      throw new TypeError(
-        `WeChatAppStrategy: options must be an object such as { appID, appSecret }, not ${typeof optionsOrVerify}`,
-      );
-    }
-    if (maybeVerify !== undefined && maybeVerify !== null && typeof maybeVerify !== 'function')
-      throw new TypeError(`WeChatAppStrategy: verify must be a function, not ${typeof maybeVerify}`);
-    const options = (
-      typeof optionsOrVerify === 'object' && optionsOrVerify !== null ? optionsOrVerify : {}
-    ) as WeChatAppStrategyOptionsBase & { passReqToCallback?: boolean };
-    const verify = typeof optionsOrVerify === 'function' ? optionsOrVerify : maybeVerify;
+    const { options, verify } = constructorArguments<
+      WeChatAppStrategyOptionsBase & { passReqToCallback?: boolean },
+      AnyVerify
+    >('WeChatAppStrategy', '{ appID, appSecret }', optionsOrVerify, maybeVerify);
     super(options.name ?? 'wechat-app', options.deduplicator);
     const env = process.env;
     const appID = options.appID ?? env.WECHAT_MOBILE_APP_ID;
@@ -160,7 +138,7 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
     this.#lang = options.lang ?? 'zh_CN';
     this.#skip = options.skipUserProfile;
     this.#jsonOnly = options.jsonOnly ?? true;
-    this.#verify = verify ?? defaultVerify;
+    this.#verify = verify ?? profileAsUser;
     this.#passReqToCallback = options.passReqToCallback === true;
   }
 
@@ -184,72 +162,29 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
   protected async redeem(code: string): Promise<AppLogin> {
     const self = this.shared;
     const token = await self.#oauth2.exchangeCode(code);
-    const { access_token: accessToken, refresh_token: refreshToken, ...publicFields } = token;
-    let profile: WeChatAppProfile;
-    if ((await self.#shouldSkipProfile(accessToken)) || token.scope === 'snsapi_base') {
-      profile = parseProfile(publicFields as WeChatTokenResponse, { appID: this.appID, client: 'app', token });
-    } else {
-      const { json, raw } = await self.#http.get<WeChatUserInfo>(USERINFO_PATH, {
-        access_token: accessToken,
-        openid: token.openid,
-        lang: self.#lang,
-      });
-      profile = parseProfile(json, { appID: this.appID, client: 'app', raw, token });
-    }
+    const { access_token: accessToken, refresh_token: refreshToken } = token;
+    const source = { appID: this.appID, client: 'app' as const };
+    const profile =
+      (await shouldSkipProfile(self.#skip, accessToken)) || token.scope === 'snsapi_base'
+        ? profileFromToken(source, token)
+        : await fetchUserInfo(self.#http, source, token, self.#lang);
     return { accessToken, refreshToken, params: token, profile };
   }
 
   /** passport-oauth2's verify arities: (req?, accessToken, refreshToken, params?, profile, done). */
   protected runVerify(req: Request, login: AppLogin, done: VerifyCallback): void {
-    const self = this.shared;
-    const verify = self.#verify as (...args: unknown[]) => void;
-    const withParams = verify.length === (self.#passReqToCallback ? 6 : 5);
-    const args: unknown[] = [
-      login.accessToken,
-      login.refreshToken,
-      ...(withParams ? [login.params] : []),
-      login.profile,
-      done,
-    ];
-    verify(...(self.#passReqToCallback ? [req, ...args] : args));
+    callSnsVerify(this.shared.#verify, this.shared.#passReqToCallback, req, login, done);
   }
 
   /** A bad, reused or expired code is the user's to retry (`invalid_code`, 400), as in `WeChatStrategy`. */
   protected outcomeOfError(err: unknown): CallbackOutcome {
-    if (err instanceof WeChatAPIError && err.isCodeError) {
-      return {
-        kind: 'fail',
-        challenge: { message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies CodeLoginFailure,
-        status: 400,
-      };
-    }
+    const failure = codeErrorAsFailure(err);
+    if (failure) return { kind: 'fail', ...failure };
     return { kind: 'error', error: err instanceof Error ? err : new Error(String(err)) };
-  }
-
-  #shouldSkipProfile(accessToken: string): Promise<boolean> {
-    const skip = this.#skip;
-    if (typeof skip !== 'function') return Promise.resolve(skip === true);
-    if (skip.length > 1) {
-      return new Promise((resolve, reject) => {
-        (skip as (t: string, cb: (err: Error | null, skip?: boolean) => void) => void)(accessToken, (err, result) =>
-          err ? reject(err) : resolve(!!result),
-        );
-      });
-    }
-    return Promise.resolve(!!(skip as () => boolean)());
   }
 }
 
 function isJSON(req: Request): boolean {
   const type = req.headers?.['content-type'];
   return typeof type === 'string' && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type);
-}
-
-function defaultVerify(
-  _accessToken: string,
-  _refreshToken: string,
-  profile: WeChatAppProfile,
-  done: VerifyCallback,
-): void {
-  done(null, profile as unknown as Express.User);
 }

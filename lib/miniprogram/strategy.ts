@@ -6,6 +6,7 @@ import type { CallbackOutcome } from '../coordination/dedupe.js';
 import { CODE_ERRCODES, WeChatAPIError } from '../transport/errors.js';
 import { WeChatHttpClient } from '../transport/http.js';
 import { envList } from '../shared/env.js';
+import { constructorArguments } from '../shared/constructor-arguments.js';
 import type { VerifyCallback } from '../shared/types.js';
 import { WeChatMiniProgramError } from './errors.js';
 import { decryptOpenData, rawDataSignatureMatches } from './open-data.js';
@@ -53,7 +54,12 @@ export class WeChatMiniProgramStrategy extends CodeLoginStrategy<WeChatMiniProgr
   constructor(options: WeChatMiniProgramStrategyOptions, verify?: MiniProgramVerifyFunction);
   constructor(options: WeChatMiniProgramStrategyOptionsWithRequest, verify: MiniProgramVerifyFunctionWithRequest);
   constructor(optionsOrVerify?: WeChatMiniProgramStrategyOptionsBase | AnyVerify, maybeVerify?: AnyVerify) {
-    const { options, verify } = constructorArguments(optionsOrVerify, maybeVerify);
+    const { options, verify } = constructorArguments<WeChatMiniProgramStrategyOptionsBase, AnyVerify>(
+      'WeChatMiniProgramStrategy',
+      '{ appID, appSecret }',
+      optionsOrVerify,
+      maybeVerify,
+    );
     super(options.name ?? 'wechat-miniprogram', options.deduplicator);
     const env = process.env;
     const appID = options.appID ?? env.WECHAT_MINIPROGRAM_APP_ID;
@@ -237,25 +243,4 @@ function requireStrings(helper: string, args: Record<string, unknown>): void {
 
 function defaultVerify(profile: WeChatMiniProgramProfile, done: VerifyCallback): void {
   done(null, profile as unknown as Express.User);
-}
-
-function constructorArguments(
-  first: unknown,
-  second: unknown,
-): { options: WeChatMiniProgramStrategyOptionsBase; verify?: AnyVerify } {
-  if (typeof first === 'function') {
-    if (second !== undefined)
-      throw new TypeError('WeChatMiniProgramStrategy: pass (options, verify) or (verify) alone');
-    return { options: {}, verify: first as AnyVerify };
-  }
-  if (first !== undefined && first !== null && typeof first !== 'object') {
-    throw new TypeError(
-      `WeChatMiniProgramStrategy: options must be an object such as { appID, appSecret }, not ${typeof first}`,
-    );
-  }
-  if (second !== undefined && second !== null && typeof second !== 'function') {
-    throw new TypeError(`WeChatMiniProgramStrategy: verify must be a function, not ${typeof second}`);
-  }
-  const options = (first ?? {}) as WeChatMiniProgramStrategyOptionsBase;
-  return typeof second === 'function' ? { options, verify: second as AnyVerify } : { options };
 }

@@ -4,6 +4,8 @@
  * the HTTP client), so the strategy itself is only the login flow.
  */
 import { WeChatHttpClient } from '../transport/http.js';
+import { constructorArguments as sharedConstructorArguments } from '../shared/constructor-arguments.js';
+import { TOKEN_PATH, WeChatOAuth2 } from '../sns/oauth2.js';
 import type { WeChatClient, WeChatClientOption, WeChatScope } from '../sns/types.js';
 import type {
   VerifyFunction,
@@ -47,34 +49,12 @@ export interface ResolvedConfig {
 
 export type ConstructorOptions = WeChatStrategyOptionsBase & { passReqToCallback?: boolean | undefined };
 
-/**
- * Sorts out the constructor forms: `()`, `(verify)`, `(options)` and
- * `(options, verify)`. A function is never read as options, so `super()` in
- * a NestJS `PassportStrategy` mixin (which appends its `validate` callback)
- * reads env and runs `validate`, and `name` never comes from a function.
- */
+/** `()`, `(verify)`, `(options)` and `(options, verify)`: see the shared constructorArguments. */
 export function constructorArguments(
   first: unknown,
   second: unknown,
 ): { options: ConstructorOptions; verify?: AnyVerify } {
-  if (typeof first === 'function') {
-    if (second !== undefined) {
-      throw new TypeError(
-        'WeChatStrategy: pass (options, verify) or (verify) alone, not two functions; options is an object such as { appID, appSecret, callbackURL }',
-      );
-    }
-    return { options: {}, verify: first as AnyVerify };
-  }
-  if (first !== undefined && first !== null && typeof first !== 'object') {
-    throw new TypeError(
-      `WeChatStrategy: options must be an object such as { appID, appSecret, callbackURL }, not ${typeof first}`,
-    );
-  }
-  if (second !== undefined && second !== null && typeof second !== 'function') {
-    throw new TypeError(`WeChatStrategy: verify must be a function, not ${typeof second}`);
-  }
-  const options = (first ?? {}) as ConstructorOptions;
-  return second ? { options, verify: second as AnyVerify } : { options };
+  return sharedConstructorArguments('WeChatStrategy', '{ appID, appSecret, callbackURL }', first, second);
 }
 
 /** Options, then environment variables; missing credentials are a TypeError naming both. */
@@ -160,4 +140,24 @@ function requireCredentials(
   if (!c.appSecret)
     throw new TypeError(`WeChatStrategy requires options.${secretOption} (or the ${secretVar} environment variable)`);
   return { appID: c.appID, appSecret: c.appSecret };
+}
+
+/** One OAuth2 client per configured app (mp, web), all on the strategy's one HTTP client. */
+export function oauth2Clients(config: ResolvedConfig): Partial<Record<WeChatClient, WeChatOAuth2>> {
+  const clients: Partial<Record<WeChatClient, WeChatOAuth2>> = {};
+  for (const client of ['mp', 'web'] as const) {
+    const credentials = config.credentials[client];
+    if (!credentials) continue;
+    const oauth2 = new WeChatOAuth2(
+      credentials.appID,
+      credentials.appSecret,
+      '',
+      config.authorizeURL[client],
+      config.http.apiBaseURLs[0] + TOKEN_PATH,
+    );
+    oauth2.client = client;
+    oauth2.wechat = config.http;
+    clients[client] = oauth2;
+  }
+  return clients;
 }

@@ -1,39 +1,27 @@
 import type { Request } from 'express';
 import OAuth2Strategy from 'passport-oauth2';
-import type { oauth2tokenCallback } from 'oauth';
-import { toWeChatAuthorizeURL } from './authorize-url.js';
-import { relativeCallbackProblem } from '../redirect/callback-url.js';
 import { readCallback } from '../redirect/callback-query.js';
-import { RedirectLogin, type ErrorAsFailure, type LeaderActions } from '../redirect/login.js';
 import type { BrowserBindingStore } from '../redirect/browser-key.js';
-import { ClientTaggedStore, clientOfState, type StateTags } from '../redirect/tagged-state.js';
+import { RedirectLogin, type LeaderActions } from '../redirect/login.js';
 import { absoluteURL, isAbsoluteURL } from '../redirect/request-url.js';
-import { INVALID_TOKEN_ERRCODES, WeChatAPIError, WeChatConfigError } from '../transport/errors.js';
-import { WeChatHttpClient } from '../transport/http.js';
-import {
-  constructorArguments,
-  resolveConfig,
-  SCOPES,
-  type AnyVerify,
-  type Credentials,
-  type ResolvedConfig,
-} from './config.js';
-
-export { DEFAULT_AUTHORIZATION_URL, DEFAULT_QRCONNECT_URL } from './config.js';
+import { ClientTaggedStore, clientOfState } from '../redirect/tagged-state.js';
+import type { WeChatFailureInfo } from '../shared/types.js';
+import { codeErrorAsFailure } from '../sns/code-error.js';
 import { REFRESH_PATH, TOKEN_PATH, WeChatOAuth2 } from '../sns/oauth2.js';
-import { parseProfile } from '../sns/profile.js';
+import { shouldSkipProfile } from '../sns/skip-profile.js';
+import type { WeChatClient, WeChatClientOption, WeChatLang, WeChatProfile, WeChatScope } from '../sns/types.js';
+import { fetchUserInfo, profileFromToken } from '../sns/userinfo.js';
+import { callSnsVerify, profileAsUser, type SnsLogin } from '../sns/verify.js';
 import { SessionStateStore } from '../state/session.js';
-import type { StateMeta } from '../state/types.js';
-import type { VerifyCallback, WeChatFailureInfo } from '../shared/types.js';
-import type {
-  WeChatClient,
-  WeChatClientOption,
-  WeChatLang,
-  WeChatProfile,
-  WeChatScope,
-  WeChatTokenResponse,
-  WeChatUserInfo,
-} from '../sns/types.js';
+import { WeChatAPIError, WeChatConfigError } from '../transport/errors.js';
+import type { WeChatHttpClient } from '../transport/http.js';
+import { unwrapAppState, wrapAppState } from './app-state.js';
+import { toWeChatAuthorizeURL } from './authorize-url.js';
+import { constructorArguments, oauth2Clients, resolveConfig, type AnyVerify, type Credentials } from './config.js';
+import { planLoginStart } from './login-start.js';
+import { replayableLogin, requestTokenClient, type LoginFlow } from './token-client.js';
+import { checkSnsAccessToken } from '../sns/token-check.js';
+import { CLIENT_TAGS, clientOfMeta, isBaseScope } from './surface.js';
 import type {
   VerifyFunction,
   VerifyFunctionWithParams,
@@ -46,23 +34,7 @@ import type {
   WeChatStrategyOptionsWithRequest,
 } from './types.js';
 
-const USERINFO_PATH = '/sns/userinfo';
-const AUTH_PATH = '/sns/auth';
-
-/** Where this request's token response and profile live between the steps of its login. */
-interface LoginFlow {
-  client: WeChatClient;
-  token?: WeChatTokenResponse;
-  profile?: WeChatProfile;
-}
-
-/** What a duplicate handled by another process needs to run verify itself (sealed by a shared deduplicator). */
-interface ReplayableLogin {
-  accessToken: string;
-  refreshToken: string;
-  params: WeChatTokenResponse;
-  profile: WeChatProfile;
-}
+export { DEFAULT_AUTHORIZATION_URL, DEFAULT_QRCONNECT_URL } from './config.js';
 
 type ProfileDone = (err?: unknown, profile?: WeChatProfile) => void;
 
@@ -143,25 +115,11 @@ export class Strategy extends OAuth2Strategy {
         proxy: options.proxy,
         passReqToCallback: options.passReqToCallback === true,
       } as OAuth2Strategy.StrategyOptionsWithRequest,
-      (verify ?? defaultVerify) as OAuth2Strategy.VerifyFunctionWithRequest,
+      (verify ?? profileAsUser) as OAuth2Strategy.VerifyFunctionWithRequest,
     );
     this.name = options.name ?? 'wechat';
     this.http = config.http;
-    this.clients = {};
-    for (const client of ['mp', 'web'] as const) {
-      const credentials = config.credentials[client];
-      if (!credentials) continue;
-      const oauth2 = new WeChatOAuth2(
-        credentials.appID,
-        credentials.appSecret,
-        '',
-        config.authorizeURL[client],
-        this.http.apiBaseURLs[0] + TOKEN_PATH,
-      );
-      oauth2.client = client;
-      oauth2.wechat = this.http;
-      this.clients[client] = oauth2;
-    }
+    this.clients = oauth2Clients(config);
     this._oauth2 = this.clients[config.primaryClient] as WeChatOAuth2;
     // passport-oauth2-refresh reads `_refreshURL` (style-anchors §5).
     this._refreshURL = this.http.apiBaseURLs[0] + REFRESH_PATH;
@@ -200,43 +158,20 @@ export class Strategy extends OAuth2Strategy {
     options: WeChatAuthenticateOptions,
     configuredCallbackURL: string | undefined,
   ): void {
-    const requested = options.client ?? this.defaultClient;
-    const client: WeChatClient = requested === 'auto' ? (isInsideWeChat(req) ? 'mp' : 'web') : requested;
-    const oauth2 = this.clients[client];
-    if (!oauth2) {
-      return this.error(
-        new WeChatConfigError(
-          `WeChatStrategy: a ${client === 'mp' ? 'Official Account (mp)' : 'website app (web)'} login was asked for, but no credentials for it are configured: set ${client === 'mp' ? 'options.appID/appSecret (WECHAT_APP_ID/WECHAT_APP_SECRET)' : 'options.web.appID/appSecret (WECHAT_WEB_APP_ID/WECHAT_WEB_APP_SECRET)'}.`,
-        ),
-      );
-    }
-    if (!configuredCallbackURL) {
-      return this.error(
-        new WeChatConfigError(
-          'WeChatStrategy: callbackURL is required (options.callbackURL or WECHAT_CALLBACK_URL): WeChat redirects the user there.',
-        ),
-      );
-    }
-    // A relative callbackURL was resolved against request headers: only a plain host may build the redirect_uri.
-    const unsafeCallback = relativeCallbackProblem(req, configuredCallbackURL, this._trustProxy === true);
-    if (unsafeCallback) return this.error(new WeChatConfigError(unsafeCallback));
-    const scope = this.scopeFor(client, options.scope, requested === 'auto');
-    if (!scope) {
-      return this.error(
-        new WeChatConfigError(
-          `WeChatStrategy: scope ${JSON.stringify(options.scope)} is not valid for client '${client}' (allowed: ${SCOPES[client].join(', ')}).`,
-        ),
-      );
-    }
+    const plan = planLoginStart(req, options, {
+      defaultClient: this.defaultClient,
+      defaultScopes: this.defaultScopes,
+      configured: new Set(Object.keys(this.clients) as WeChatClient[]),
+      callbackURL: configuredCallbackURL,
+      trustProxy: this._trustProxy === true,
+    });
+    if (plan instanceof WeChatConfigError) return this.error(plan);
+    const { client, scope } = plan;
+    const oauth2 = this.clients[client] as WeChatOAuth2;
     const delegate = this.delegateFor(oauth2, { client }, this.redirectLogin.leaderActions(req, this));
     const redirect = delegate.redirect;
     delegate.redirect = (location: string) => redirect(toWeChatAuthorizeURL(location));
-    const appState =
-      options.state === undefined
-        ? undefined
-        : typeof options.state === 'string'
-          ? { [STRING_STATE]: options.state }
-          : options.state;
+    const appState = wrapAppState(options.state);
     OAuth2Strategy.prototype.authenticate.call(delegate, req, { ...options, client, scope, state: appState });
   }
 
@@ -259,7 +194,8 @@ export class Strategy extends OAuth2Strategy {
       key: ['wechat-callback', state, code],
       lead: (leader) =>
         OAuth2Strategy.prototype.authenticate.call(this.delegateFor(oauth2, { client }, leader), req, options),
-      reverify: (login, done) => this.reverify(req, login as ReplayableLogin, done),
+      reverify: (login, done) =>
+        callSnsVerify(this._verify, this._passReqToCallback === true, req, login as SnsLogin, done),
       errorAsFailure: codeErrorAsFailure,
     });
   }
@@ -280,65 +216,17 @@ export class Strategy extends OAuth2Strategy {
     const delegate = Object.create(this.shared) as this;
     delegate.redirect = actions.redirect;
     delegate.pass = actions.pass;
-    const outcomes = {
-      success: (user: Express.User, info?: { state?: unknown }) => {
-        const { token, profile } = flow;
-        const login: ReplayableLogin | undefined =
-          token && profile
-            ? { accessToken: token.access_token, refreshToken: token.refresh_token, params: token, profile }
-            : undefined;
-        leader.success(user, unwrapStringState(info), login);
-      },
-      fail: (challenge: unknown, status?: number) => leader.fail(challenge, status),
-      error: (err: Error) => leader.error(err),
-    };
-    const snapshotUsers = this.snapshotUsers;
-    const requestClient = Object.create(oauth2) as WeChatOAuth2;
-    requestClient.getOAuthAccessToken = ((code: string, params: Record<string, unknown>, done: oauth2tokenCallback) => {
-      oauth2.getOAuthAccessToken(code, params, (err, accessToken, refreshToken, result?: WeChatTokenResponse) => {
-        if (!err && result) {
-          // Snapshot-page users are virtual (§3.4): stop before verify, so no
-          // phantom account can be created from them.
-          if (result.is_snapshotuser === 1 && snapshotUsers === 'fail') {
-            return outcomes.fail(
-              {
-                message: 'snapshot_user',
-                detail:
-                  'WeChat opened this page in snapshot mode: the user must tap 使用完整服务 (use full service) to log in.',
-              } satisfies WeChatFailureInfo,
-              403,
-            );
-          }
-          flow.token = result;
-        }
-        done(err, accessToken, refreshToken, result);
-      });
-    }) as WeChatOAuth2['getOAuthAccessToken'];
-    delegate._oauth2 = requestClient;
+    delegate._oauth2 = requestTokenClient(oauth2, {
+      snapshotUsers: this.snapshotUsers,
+      record: (token) => (flow.token = token),
+      fail: leader.fail,
+    });
     delegate._flow = flow;
-    delegate.success = outcomes.success;
-    delegate.fail = outcomes.fail;
-    delegate.error = outcomes.error;
+    delegate.success = (user: Express.User, info?: { state?: unknown }) =>
+      leader.success(user, unwrapAppState(info), replayableLogin(flow));
+    delegate.fail = leader.fail;
+    delegate.error = leader.error;
     return delegate;
-  }
-
-  /**
-   * Runs the app's verify for a duplicate whose first request another
-   * instance served, with that request's token response and profile (so
-   * verify must be idempotent: find or create).
-   */
-  private reverify(req: Request, login: ReplayableLogin, done: VerifyCallback): void {
-    // passport-oauth2's verify arities (strategy.js): (req?, accessToken, refreshToken, params?, profile, done).
-    const verify = this._verify as (...args: unknown[]) => void;
-    const withParams = verify.length === (this._passReqToCallback ? 6 : 5);
-    const args: unknown[] = [
-      login.accessToken,
-      login.refreshToken,
-      ...(withParams ? [login.params] : []),
-      login.profile,
-      done,
-    ];
-    verify(...(this._passReqToCallback ? [req, ...args] : args));
   }
 
   /**
@@ -356,13 +244,14 @@ export class Strategy extends OAuth2Strategy {
         ),
       );
     }
+    const source = { appID: this.clientFor(flow.client).appID, client: flow.client };
     const load = (skip: boolean): Promise<WeChatProfile> =>
       skip || isBaseScope(token.scope)
-        ? this.profileFromToken(flow.client, token)
-        : this.fetchProfile(this.clientFor(flow.client), token);
+        ? Promise.resolve().then(() => profileFromToken(source, token))
+        : fetchUserInfo(this.http, source, token, this.lang);
     // No skipUserProfile function (the usual case): no promise before the request.
     const skip = this.skipProfile;
-    const profile = typeof skip === 'function' ? this.shouldSkipProfile(accessToken).then(load) : load(skip === true);
+    const profile = typeof skip === 'function' ? shouldSkipProfile(skip, accessToken).then(load) : load(skip === true);
     // Out of the promise before passport-oauth2 goes on: what verify and the
     // app's own callbacks throw must not become a rejection here.
     profile.then(
@@ -411,14 +300,8 @@ export class Strategy extends OAuth2Strategy {
   }
 
   /** `/sns/auth`: `true` if the token is valid for this openid, `false` if invalid or expired (§3.2). */
-  async checkAccessToken(accessToken: string, openid: string): Promise<boolean> {
-    try {
-      await this.http.get(AUTH_PATH, { access_token: accessToken, openid });
-      return true;
-    } catch (err) {
-      if (err instanceof WeChatAPIError && INVALID_TOKEN_ERRCODES.has(err.errcode)) return false;
-      throw err;
-    }
+  checkAccessToken(accessToken: string, openid: string): Promise<boolean> {
+    return checkSnsAccessToken(this.http, accessToken, openid);
   }
 
   /** `/sns/userinfo` for a token obtained with snsapi_userinfo or snsapi_login. */
@@ -428,42 +311,13 @@ export class Strategy extends OAuth2Strategy {
     lang: WeChatLang = this.lang,
     options: { client?: WeChatClient } = {},
   ): Promise<WeChatProfile> {
-    return this.fetchProfile(this.clientFor(options.client), { access_token: accessToken, openid }, lang);
-  }
-
-  /** `/sns/userinfo`; the token response of the same login, when there is one, adds scope, unionid and the snapshot flag. */
-  private async fetchProfile(
-    oauth2: WeChatOAuth2,
-    token: Pick<WeChatTokenResponse, 'access_token' | 'openid'> & Partial<WeChatTokenResponse>,
-    lang = this.lang,
-  ): Promise<WeChatProfile> {
-    // A 200 without an openid is not a profile: the client fails over on it, as on a garbled body.
-    const { json, raw } = await this.http.get<WeChatUserInfo>(
-      USERINFO_PATH,
-      { access_token: token.access_token, openid: token.openid, lang },
-      { requires: 'openid' },
+    const oauth2 = this.clientFor(options.client);
+    return fetchUserInfo(
+      this.http,
+      { appID: oauth2.appID, client: oauth2.client },
+      { access_token: accessToken, openid },
+      lang,
     );
-    return parseProfile(json, {
-      appID: oauth2.appID,
-      client: oauth2.client,
-      raw,
-      token: token.scope === undefined ? undefined : (token as WeChatTokenResponse),
-    });
-  }
-
-  private async profileFromToken(client: WeChatClient, token: WeChatTokenResponse): Promise<WeChatProfile> {
-    const { access_token: _a, refresh_token: _r, ...publicFields } = token;
-    return parseProfile(publicFields as WeChatTokenResponse, { appID: this.clientFor(client).appID, client, token });
-  }
-
-  private shouldSkipProfile(accessToken: string): Promise<boolean> {
-    const skip = this.skipProfile as (...args: unknown[]) => unknown;
-    if (skip.length > 1) {
-      return new Promise((resolve, reject) => {
-        skip(accessToken, (err: Error | null, result?: boolean) => (err ? reject(err) : resolve(!!result)));
-      });
-    }
-    return Promise.resolve(!!skip());
   }
 
   private clientFor(client: WeChatClient | undefined): WeChatOAuth2 {
@@ -471,61 +325,4 @@ export class Strategy extends OAuth2Strategy {
     if (!oauth2) throw new WeChatConfigError(`WeChatStrategy: no credentials are configured for client '${client}'.`);
     return oauth2;
   }
-
-  private scopeFor(
-    client: WeChatClient,
-    requested: WeChatAuthenticateOptions['scope'],
-    automatic: boolean,
-  ): string | undefined {
-    const scopes = requested === undefined ? this.defaultScopes[client] : [requested].flat();
-    if (scopes.length > 0 && scopes.every((s) => SCOPES[client].includes(s))) return scopes.join(',');
-    // `auto` chose the surface; a per-request scope meant for the other one gives way to this one's default.
-    return automatic ? this.defaultScopes[client].join(',') : undefined;
-  }
-}
-
-/** Key under which a per-request string `state` travels as app state (passport-oauth2 would send a string verbatim). */
-const STRING_STATE = '__wechatStringState';
-
-function unwrapStringState(info: { state?: unknown } | undefined): { state?: unknown } | undefined {
-  const state = info?.state;
-  return state && typeof state === 'object' && STRING_STATE in state
-    ? { ...info, state: (state as Record<string, unknown>)[STRING_STATE] }
-    : info;
-}
-
-/** The first character of a state names the app that issued it (see ClientTaggedStore). */
-const CLIENT_TAGS: StateTags<WeChatClient> = { mp: 'm', web: 'w' };
-
-/** A bad, reused or expired code is the user's to retry, not a server error (wechat-protocol.md §2.2). */
-const codeErrorAsFailure: ErrorAsFailure = (err) =>
-  err instanceof WeChatAPIError && err.isCodeError
-    ? {
-        challenge: { message: 'invalid_code', errcode: err.errcode, detail: err.message } satisfies WeChatFailureInfo,
-        status: 400,
-      }
-    : undefined;
-
-function defaultVerify(
-  _accessToken: string,
-  _refreshToken: string,
-  profile: WeChatProfile,
-  done: VerifyCallback,
-): void {
-  done(null, profile as unknown as Express.User);
-}
-
-/** Which app a login being started belongs to, from passport-oauth2's metadata (appid + authorize URL). */
-function clientOfMeta(meta: StateMeta, config: ResolvedConfig): WeChatClient {
-  const web = config.credentials.web;
-  return web && meta.clientID === web.appID && meta.authorizationURL === config.authorizeURL.web ? 'web' : 'mp';
-}
-
-function isInsideWeChat(req: Request): boolean {
-  const ua = req.headers?.['user-agent'];
-  return typeof ua === 'string' && /MicroMessenger/i.test(ua);
-}
-
-function isBaseScope(scope: string | undefined): boolean {
-  return (scope ?? '').split(',').every((s) => s.trim() === 'snsapi_base');
 }

@@ -4,6 +4,7 @@ import type OAuth2Strategy from 'passport-oauth2';
 import type { WeChatStateStore } from '../state/types.js';
 import type { CallbackDeduplicator } from '../coordination/dedupe.js';
 import type { VerifyCallback } from '../shared/types.js';
+import type { SkipUserProfile } from '../sns/skip-profile.js';
 import type { WeChatClientOption, WeChatLang, WeChatProfile, WeChatScope, WeChatTokenResponse } from '../sns/types.js';
 
 export type VerifyFunction = (
@@ -76,11 +77,7 @@ export interface WeChatStrategyOptionsBase {
   /** Trust `X-Forwarded-*` when resolving a relative callbackURL. */
   proxy?: boolean | undefined;
   /** Skip `/sns/userinfo` (the profile is then built from the token response). */
-  skipUserProfile?:
-    | boolean
-    | ((accessToken: string, done: (err: Error | null, skip?: boolean) => void) => void)
-    | (() => boolean)
-    | undefined;
+  skipUserProfile?: SkipUserProfile;
   /** Snapshot-page virtual users (`is_snapshotuser: 1`): `'fail'` (default) or `'allow'`. */
   snapshotUsers?: 'fail' | 'allow' | undefined;
   /** Append `connect_redirect=1` (default `true`): stops WeChat's double callback with two codes. */
