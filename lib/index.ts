@@ -58,5 +58,5 @@ export {
   type AccessTokenStore,
   type CachedAccessToken,
   type WeChatAccessTokenManagerOptions,
-} from './tokens/access-token.js';
+} from './tokens/wechat.js';
 export default Strategy;

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Request } from 'express';
-import { STALE_TOKEN_ERRCODES, WeChatAccessTokenManager } from '../tokens/access-token.js';
+import { STALE_TOKEN_ERRCODES, WeChatAccessTokenManager } from '../tokens/wechat.js';
 import { CodeLoginStrategy } from '../code/strategy.js';
 import type { CallbackOutcome } from '../coordination/dedupe.js';
 import { CODE_ERRCODES, WeChatAPIError } from '../transport/errors.js';

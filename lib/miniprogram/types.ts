@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { AxiosInstance } from 'axios';
-import type { WeChatAccessTokenManager } from '../tokens/access-token.js';
+import type { WeChatAccessTokenManager } from '../tokens/wechat.js';
 import type { CallbackDeduplicator } from '../coordination/dedupe.js';
 import type { VerifyCallback } from '../shared/types.js';
 import type { SessionKeyStore } from './session-keys.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AccessTokenStore, CachedAccessToken } from '../tokens/access-token.js';
+import type { AccessTokenStore, CachedAccessToken } from '../tokens/store.js';
 import { WeChatStoreError } from '../transport/errors.js';
 import { RedisCommands, type RedisClientLike, type RedisStoreOptions } from './client.js';
 
@@ -68,7 +68,7 @@ export class RedisAccessTokenStore implements AccessTokenStore {
           );
           return token;
         } finally {
-          await this.redis.run(['EVAL', RELEASE, '1', this.redis.prefix + lock, owner]).catch(() => undefined);
+          await this.redis.evaluate(RELEASE, [lock], [owner]).catch(() => undefined);
         }
       }
       // Someone else is fetching: wait for the token it writes, or for its lock to go (it failed), then try again.
@@ -89,6 +89,6 @@ export class RedisAccessTokenStore implements AccessTokenStore {
   }
 
   async invalidate(appID: string, accessToken: string): Promise<void> {
-    await this.redis.run(['EVAL', INVALIDATE, '1', `${this.redis.prefix}access-token:${appID}`, accessToken]);
+    await this.redis.evaluate(INVALIDATE, [`access-token:${appID}`], [accessToken]);
   }
 }
