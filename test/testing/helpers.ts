@@ -4,7 +4,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { FaultKind, MockWeChat } from 'passport-wechat-oauth2/testing';
-import type { WeChatTokenResponse } from '../../lib/types';
+import type { WeChatTokenResponse } from '../../lib/sns/types';
 
 export interface HttpResult {
   status: number;
