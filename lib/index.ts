@@ -11,6 +11,7 @@ export {
   WeChatTransportError,
   WeChatConfigError,
   WeChatStoreError,
+  WeChatLoginInterruptedError,
   CODE_ERRCODES,
   INVALID_TOKEN_ERRCODES,
 } from './transport/errors.js';
@@ -59,4 +60,12 @@ export {
   type CachedAccessToken,
   type WeChatAccessTokenManagerOptions,
 } from './tokens/wechat.js';
+export { LOGIN_CHANNEL, UPSTREAM_CHANNEL, STORE_ERROR_CHANNEL } from './diagnostics/channels.js';
+export type * from './diagnostics/types.js';
+export { WeComStrategy } from './wecom/strategy.js';
+export { WeComAccessTokenManager, type WeComAccessTokenManagerOptions } from './wecom/access-token.js';
+export { WeComAPIError } from './wecom/errors.js';
+export { DEFAULT_WECOM_AUTHORIZATION_URL, DEFAULT_WECOM_LOGIN_URL } from './wecom/authorize-url.js';
+export type * from './wecom/types.js';
+export { AccessTokenManager } from './tokens/manager.js';
 export default Strategy;

@@ -1,6 +1,9 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { WeChatAPIError, WeChatTransportError } from './errors.js';
 import { createKeepAliveAdapter, keepAliveAgents } from './keep-alive-adapter.js';
+import { isTraced, upstreamTracing } from '../diagnostics/channels.js';
+import type { UpstreamDiagnostics } from '../diagnostics/types.js';
+import { isRetry, traceAttempt } from '../diagnostics/upstream.js';
 
 /** WeChat's general API host and its documented disaster-recovery twin (wechat-protocol.md §5). */
 export const DEFAULT_API_BASE_URLS: readonly string[] = ['https://api.weixin.qq.com', 'https://api2.weixin.qq.com'];
@@ -12,7 +15,25 @@ export interface WeChatHttpClientOptions {
   timeout?: number;
   /** Bring your own axios instance (proxy, interceptors). */
   httpClient?: AxiosInstance;
+  /**
+   * The upstream's own reading of its errcodes (WeCom's differ from
+   * WeChat's): how an errcode answer becomes an error, and which errcode a
+   * code redeemed a second time gets (WeChat 40163; WeCom 40029,
+   * wecom-protocol.md §3.1). Default: WeChat's.
+   */
+  dialect?: UpstreamDialect;
 }
+
+/** See {@link WeChatHttpClientOptions.dialect}. */
+export interface UpstreamDialect {
+  apiError(errcode: number, errmsg: string, endpoint: string): WeChatAPIError;
+  reusedCodeErrcode: number;
+}
+
+const WECHAT_DIALECT: UpstreamDialect = {
+  apiError: (errcode, errmsg, endpoint) => new WeChatAPIError(errcode, errmsg, endpoint),
+  reusedCodeErrcode: 40163,
+};
 
 export interface WeChatGetOptions {
   /**
@@ -101,6 +122,7 @@ export class WeChatHttpClient {
   private readonly leanGets: boolean;
   /** Each base with its host[:port], for error messages that must not carry the URL. */
   private readonly bases: ReadonlyArray<{ url: string; host: string }>;
+  private readonly dialect: UpstreamDialect;
 
   constructor(options: WeChatHttpClientOptions = {}) {
     const bases = options.apiBaseURL === undefined ? DEFAULT_API_BASE_URLS : [options.apiBaseURL].flat();
@@ -113,6 +135,7 @@ export class WeChatHttpClient {
     const shared = options.httpClient ? undefined : defaultAxios();
     this.axios = options.httpClient ?? (shared as { instance: AxiosInstance }).instance;
     this.leanGets = shared?.lean === true;
+    this.dialect = options.dialect ?? WECHAT_DIALECT;
   }
 
   /** GET `endpoint` (a path such as `/sns/userinfo`) with failover across the API bases. */
@@ -146,22 +169,33 @@ export class WeChatHttpClient {
     options: WeChatGetOptions,
   ): Promise<WeChatResponse<T>> {
     let firstFailure: WeChatAPIError | WeChatTransportError | undefined;
+    // Diagnostics (docs/diagnostics.md): decided once, before the first await,
+    // so a call with no subscriber builds nothing. `retry` must be read here too (see asRetry).
+    const traced = isTraced(upstreamTracing);
+    const retry = traced && isRetry();
+    let attempt = 0;
+    let lastFailure: string | undefined;
     for (const base of this.bases) {
       let response: WeChatResponse<JsonObject>;
+      attempt++;
       try {
-        response = await this.attempt(base, endpoint, query, method, body);
+        response = traced
+          ? await this.tracedAttempt(base, endpoint, query, method, body, attempt, lastFailure, retry)
+          : await this.attempt(base, endpoint, query, method, body);
       } catch (err) {
         firstFailure ??= err as WeChatTransportError;
+        lastFailure = (err as WeChatTransportError).kind;
         continue;
       }
       const { errcode, errmsg } = response.json;
       if (typeof errcode === 'number' && errcode !== 0) {
-        const apiError = new WeChatAPIError(errcode, typeof errmsg === 'string' ? errmsg : '', endpoint);
+        const apiError = this.dialect.apiError(errcode, typeof errmsg === 'string' ? errmsg : '', endpoint);
         if (apiError.retryable) {
           firstFailure ??= apiError;
+          lastFailure = `errcode_${errcode}`;
           continue;
         }
-        if (firstFailure && options.redeemsCode && errcode === 40163) throw firstFailure;
+        if (firstFailure && options.redeemsCode && errcode === this.dialect.reusedCodeErrcode) throw firstFailure;
         throw apiError;
       }
       const required = options.requires;
@@ -172,11 +206,37 @@ export class WeChatHttpClient {
           'bad_response',
           `the answer has no ${required}, so it is not WeChat's`,
         );
+        lastFailure = 'bad_response';
         continue;
       }
       return response as WeChatResponse<T>;
     }
     throw firstFailure as Error;
+  }
+
+  /** {@link attempt} as a span of the upstream tracing channel: no query, no answer in its context. */
+  private tracedAttempt(
+    base: { url: string; host: string },
+    endpoint: string,
+    query: Record<string, string>,
+    method: 'get' | 'post',
+    body: string | undefined,
+    attempt: number,
+    failoverFrom: string | undefined,
+    retry: boolean,
+  ): Promise<WeChatResponse<JsonObject>> {
+    const context: UpstreamDiagnostics = {
+      method: method === 'get' ? 'GET' : 'POST',
+      endpoint,
+      host: base.host,
+      attempt,
+      failover: attempt > 1,
+      retry,
+    };
+    if (failoverFrom !== undefined) context.failoverFrom = failoverFrom;
+    return traceAttempt(upstreamTracing as NonNullable<typeof upstreamTracing>, context, () =>
+      this.attempt(base, endpoint, query, method, body, context),
+    );
   }
 
   private async attempt(
@@ -185,6 +245,7 @@ export class WeChatHttpClient {
     query: Record<string, string>,
     method: 'get' | 'post' = 'get',
     body?: string,
+    seen?: { status?: number },
   ): Promise<WeChatResponse<JsonObject>> {
     let res: AxiosResponse<unknown>;
     const url = `${base}${endpoint}?${toQueryString(query)}`;
@@ -201,6 +262,7 @@ export class WeChatHttpClient {
       const kind = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timeout' : (e.code ?? 'network');
       throw new WeChatTransportError(endpoint, host, kind, describeTransport(kind, this.timeout, e.message));
     }
+    if (seen) seen.status = res.status;
     if (res.status !== 200) {
       throw new WeChatTransportError(endpoint, host, `http_${res.status}`, `unexpected HTTP status ${res.status}`);
     }

@@ -1,0 +1,112 @@
+/**
+ * A minimal Express app around WeComStrategy (session + passport) on
+ * 127.0.0.1, talking to the bundled emulator, and a cookie-jar browser that
+ * walks a WeCom login through the emulator's pages as WeCom's clients do.
+ */
+import express from 'express';
+import session from 'express-session';
+import passport from 'passport';
+import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { WeComStrategy, type WeComProfile, type WeComStrategyOptions } from '../../lib';
+import type { MockWeChat } from '../../lib/testing';
+import { Browser } from '../helpers/login-app';
+
+/** A WeCom desktop client on Windows (wecom-protocol.md §1.2): `wxwork` and `MicroMessenger` both. */
+export const WXWORK_UA =
+  'Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) wxwork/4.1.22 (MicroMessenger/6.2) WindowsWechat';
+export const DESKTOP_UA =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+export interface WeComApp {
+  url: string;
+  strategy: WeComStrategy;
+  /** Profiles verify received, in order. */
+  profiles: WeComProfile[];
+  errors: Error[];
+  close(): Promise<void>;
+}
+
+export async function startWeComApp(
+  mock: MockWeChat,
+  options: Partial<WeComStrategyOptions> = {},
+  sessionStore?: session.Store,
+): Promise<WeComApp> {
+  const app = express();
+  const pp = new passport.Passport();
+  const profiles: WeComProfile[] = [];
+  const errors: Error[] = [];
+  app.use(session({ secret: 'test-session-secret', resave: false, saveUninitialized: true, store: sessionStore }));
+  pp.serializeUser((user, done) => done(null, user));
+  pp.deserializeUser((user: Express.User, done) => done(null, user));
+  app.use(pp.initialize());
+  app.use(pp.session());
+  const strategy = new WeComStrategy(
+    {
+      ...mock.apps.wecom,
+      authorizationURL: mock.wecom.authorizationURL,
+      loginURL: mock.wecom.loginURL,
+      apiBaseURL: mock.wecom.apiBaseURL,
+      callbackURL: '/cb',
+      ...options,
+    },
+    (profile, done) => {
+      profiles.push(profile);
+      done(null, { id: profile.id, kind: profile.kind });
+    },
+  );
+  pp.use(strategy);
+  app.get('/login', pp.authenticate('wecom'));
+  app.get('/cb', (req, res, next) => {
+    pp.authenticate('wecom', (err: Error | null, user: Express.User | false, info: unknown, status?: number) => {
+      if (err) {
+        errors.push(err);
+        return void res.status(500).json({ error: err.message, name: err.name });
+      }
+      if (!user) return void res.status(typeof status === 'number' ? status : 401).json({ failed: info });
+      req.logIn(user, (e) => (e ? next(e) : res.json({ user, info })));
+    })(req, res, next);
+  });
+  app.get('/me', (req, res) => res.json({ user: req.user ?? null }));
+  const server: http.Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    strategy,
+    profiles,
+    errors,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Starts a login and follows it through the emulator up to WeCom's redirect
+ * back (auto-consent picks the user), returning the callback URL.
+ */
+export async function weComCallbackURL(browser: Browser, appURL: string): Promise<string> {
+  const login = await browser.get(`${appURL}/login`);
+  const authorize = login.headers.get('location');
+  if (!authorize) throw new Error(`no redirect from /login: ${login.status} ${await login.text()}`);
+  const page = await browser.get(authorize.replace(/#wechat_redirect$/, ''));
+  const back = page.headers.get('location');
+  if (!back) throw new Error(`no redirect from the emulator: ${page.status} ${await page.text()}`);
+  return back.startsWith('http') ? back : appURL + back;
+}
+
+/** A full login as `user` with auto-consent: the callback's JSON answer and status. */
+export async function logInAs(
+  mock: MockWeChat,
+  app: WeComApp,
+  user: string,
+  browser = new Browser(WXWORK_UA),
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  mock.setWeComAutoConsent({ user, decision: 'allow' });
+  const res = await browser.get(await weComCallbackURL(browser, app.url));
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
