@@ -29,7 +29,12 @@ export type DedupeTicket =
     }
   | {
       role: 'follower';
-      /** The leader's outcome; rejects with a `WeChatStoreError` when none comes within the wait bound. */
+      /**
+       * The leader's outcome. Rejects with a `WeChatLoginInterruptedError` when
+       * the store answers but the leader never settles within the wait bound
+       * (its instance died: the request fails with `login_interrupted`), and
+       * with a `WeChatStoreError` when the store itself fails (an error).
+       */
       outcome: Promise<CallbackOutcome>;
     };
 

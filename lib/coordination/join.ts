@@ -1,5 +1,5 @@
-import type { VerifyCallback } from '../shared/types.js';
-import { WeChatConfigError } from '../transport/errors.js';
+import type { LoginFailureInfo, VerifyCallback } from '../shared/types.js';
+import { WeChatConfigError, WeChatLoginInterruptedError } from '../transport/errors.js';
 import type { CallbackDeduplicator, CallbackOutcome, DedupeTicket } from './dedupe.js';
 
 /** How a leader reports its outcome to the duplicates waiting on it. */
@@ -18,8 +18,20 @@ export interface JoinHandlers {
   lead(settle: SettleLogin): void;
   /** End the same way the leader did. */
   follow(outcome: CallbackOutcome): void;
-  /** The deduplicator itself failed (a `WeChatStoreError` from Redis, a follower's wait bound). */
+  /** The deduplicator itself failed (a `WeChatStoreError`: Redis unreachable, erroring or too slow). */
   error(err: Error): void;
+}
+
+/** The status of a `login_interrupted` fail: the service could not finish this login, and trying again will work. */
+export const LOGIN_INTERRUPTED_STATUS = 503;
+
+/**
+ * What a follower whose leader never settled ends with: the user's to retry
+ * (start the login again), not a server error, and never a login.
+ */
+export function interruptedOutcome(err: WeChatLoginInterruptedError): CallbackOutcome {
+  const challenge: LoginFailureInfo = { message: 'login_interrupted', detail: err.message };
+  return { kind: 'fail', challenge, status: LOGIN_INTERRUPTED_STATUS };
 }
 
 /**
@@ -27,14 +39,21 @@ export interface JoinHandlers {
  * redirect logins' callbacks, the Mini Program's and App's posted codes): the
  * first request with `key` leads, every other one follows its outcome.
  *
+ * A follower whose leader never settled (its instance died mid-exchange; the
+ * deduplicator rejects with `WeChatLoginInterruptedError`) follows a
+ * `login_interrupted` fail; any other rejection (the store itself failing)
+ * stays an error.
+ *
  * The in-memory deduplicator answers synchronously, so the common path takes
  * no promise hop. Whatever a follower's own callbacks throw while replaying
  * becomes that request's error, never an unhandled rejection.
  */
 export function joinDuplicates(deduplicator: CallbackDeduplicator, key: string, handlers: JoinHandlers): void {
+  const onFollowerError = (err: Error): void =>
+    err instanceof WeChatLoginInterruptedError ? handlers.follow(interruptedOutcome(err)) : handlers.error(err);
   const onTicket = (ticket: DedupeTicket): void => {
     if (ticket.role === 'leader') return handlers.lead(ticket.settle);
-    ticket.outcome.then(handlers.follow, handlers.error).catch(handlers.error);
+    ticket.outcome.then(handlers.follow, onFollowerError).catch(handlers.error);
   };
   let ticket: DedupeTicket | Promise<DedupeTicket>;
   try {

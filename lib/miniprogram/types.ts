@@ -62,7 +62,8 @@ export interface WeChatMiniProgramStrategyOptionsWithRequest extends WeChatMiniP
 
 /** Why a Mini Program login failed without being an error (the `info` given to `fail`). */
 export interface WeChatMiniProgramFailureInfo {
-  message: 'invalid_request' | 'invalid_code' | 'user_blocked';
+  /** `login_interrupted` (status 503): a duplicate submission whose first one's instance stopped; log in again. */
+  message: 'invalid_request' | 'invalid_code' | 'user_blocked' | 'login_interrupted';
   errcode?: number;
   detail?: string;
 }

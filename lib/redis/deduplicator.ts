@@ -1,4 +1,9 @@
-import { WeChatAPIError, WeChatStoreError, WeChatTransportError } from '../transport/errors.js';
+import {
+  WeChatAPIError,
+  WeChatLoginInterruptedError,
+  WeChatStoreError,
+  WeChatTransportError,
+} from '../transport/errors.js';
 import type { CallbackDeduplicator, CallbackOutcome, DedupeTicket } from '../coordination/dedupe.js';
 import { Sealer } from '../coordination/seal.js';
 import { RedisCommands, type RedisClientLike, type RedisStoreOptions } from './client.js';
@@ -10,7 +15,10 @@ export interface RedisDeduplicatorOptions extends RedisStoreOptions {
    * the same on every instance. Never the session secret.
    */
   secret: string | Buffer;
-  /** How long a duplicate waits for the first request's outcome, in ms (default 5000). */
+  /**
+   * How long a duplicate waits for the first request's outcome, in ms
+   * (default 5000); then it fails with `login_interrupted` (503).
+   */
   waitMs?: number;
   /** How long a login still in flight holds its key, in ms (default 30 s: longer than any exchange with failover). */
   windowMs?: number;
@@ -27,8 +35,11 @@ const PENDING = 'pending';
  *
  * The first request sets `dedupe:<key>` to `pending` with `SET NX`; a
  * duplicate on any instance finds it and polls until the first one writes its
- * outcome there (bounded by `waitMs`). The key is a hash of the state, the
- * code and the browser's cookie, so it names no code or cookie. What is stored:
+ * outcome there (bounded by `waitMs`: a first request that never settles,
+ * because its instance was killed, ends the duplicate with a
+ * `WeChatLoginInterruptedError`, which the strategies turn into a
+ * `login_interrupted` fail). The key is a hash of the state, the code and the
+ * browser's cookie, so it names no code or cookie. What is stored:
  * - while in flight: `pending`, for at most `windowMs`;
  * - a success: the token response, profile and app state, AES-256-GCM
  *   encrypted with `secret`, for `settledMs` (10 s); the duplicate runs your
@@ -71,20 +82,22 @@ export class RedisDeduplicator implements CallbackDeduplicator {
   private async waitFor(redisKey: string): Promise<CallbackOutcome> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
+      // A failing or slow Redis throws WeChatStoreError from here: that stays an error.
       const value = await this.redis.get(redisKey);
+      // Redis answered but holds no outcome: the first request's instance
+      // stopped before it settled. Not Redis's fault, and the code is spent:
+      // the user only has to log in again (the join turns this into a fail).
       if (value === undefined) {
-        throw new WeChatStoreError(
-          'redis',
-          'no_outcome',
-          'A duplicate callback found no outcome of its first request in Redis (it expired or its instance stopped); please log in again.',
+        throw new WeChatLoginInterruptedError(
+          'outcome_gone',
+          'A duplicate login found no outcome of its first request in Redis (it expired unsettled: its instance stopped); please log in again.',
         );
       }
       if (value !== PENDING) return this.decode(value);
       if (Date.now() >= deadline) {
-        throw new WeChatStoreError(
-          'redis',
-          'timeout',
-          `A duplicate callback waited ${this.waitMs} ms for its first request to finish on another instance; please log in again.`,
+        throw new WeChatLoginInterruptedError(
+          'wait_expired',
+          `A duplicate login waited ${this.waitMs} ms for its first request to finish on another instance (it stopped or is stuck); please log in again.`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, this.pollMs));

@@ -3,7 +3,13 @@ export type VerifyCallback = (err?: Error | null | unknown, user?: Express.User 
 
 /** Why a login failed without being an error (the `info` given to `fail`). */
 export type WeChatFailureReason =
-  'access_denied' | 'invalid_code' | 'snapshot_user' | 'invalid_state' | 'invalid_request';
+  | 'access_denied'
+  | 'invalid_code'
+  | 'snapshot_user'
+  | 'invalid_state'
+  | 'invalid_request'
+  /** A duplicate callback whose first request's instance stopped mid-login (status 503): start the login again. */
+  | 'login_interrupted';
 
 /** The `info` every strategy of this package hands to `fail`: a stable `message`, never a secret. */
 export interface LoginFailureInfo {

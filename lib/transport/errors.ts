@@ -119,15 +119,21 @@ function stripRid(errmsg: string): string {
 }
 
 /**
- * A shared store (Redis, or a store of your own) failed, was too slow, or a
- * duplicate callback's first request never reported how it ended. No login is
- * ever granted on this error: the request ends with `error`, and logins work
- * again when the store answers again.
+ * A shared store (Redis, or a store of your own) failed, was too slow, or
+ * held an outcome this instance cannot read. No login is ever granted on this
+ * error: the request ends with `error`, and logins work again when the store
+ * answers again. A duplicate whose first request simply never settled (the
+ * store answered) is a {@link WeChatLoginInterruptedError} instead.
  */
 export class WeChatStoreError extends Error {
   /** Which store failed, e.g. `redis`. */
   readonly store: string;
-  /** `timeout`, `unavailable` (the client threw), or `no_outcome` (a duplicate's first request never settled). */
+  /**
+   * `timeout` (no answer within the command timeout, or a wait for another
+   * instance's access-token fetch ran out), `unavailable` (the client threw),
+   * or `no_outcome` (a duplicate's first request's outcome is unreadable here:
+   * the deduplicator secrets differ between instances).
+   */
   readonly reason: 'timeout' | 'unavailable' | 'no_outcome';
 
   constructor(store: string, reason: WeChatStoreError['reason'], message: string) {
@@ -136,5 +142,26 @@ export class WeChatStoreError extends Error {
     this.store = store;
     this.reason = reason;
     Error.captureStackTrace?.(this, WeChatStoreError);
+  }
+}
+
+/**
+ * A duplicate login request got no outcome from the one request redeeming its
+ * code, although the shared store answered: that request's instance stopped
+ * mid-exchange (a deploy, an OOM kill) or is still stuck when the wait ends.
+ * Nothing is broken for an operator to fix and the code is spent, so the user
+ * only has to log in again: deduplicators reject a follower's `outcome` with
+ * this error, and every strategy ends that request with
+ * `fail({ message: 'login_interrupted', detail }, 503)`, never a login.
+ */
+export class WeChatLoginInterruptedError extends Error {
+  /** `wait_expired`: still pending when the wait ended; `outcome_gone`: the pending entry expired unsettled. */
+  readonly reason: 'wait_expired' | 'outcome_gone';
+
+  constructor(reason: WeChatLoginInterruptedError['reason'], message: string) {
+    super(message);
+    this.name = 'WeChatLoginInterruptedError';
+    this.reason = reason;
+    Error.captureStackTrace?.(this, WeChatLoginInterruptedError);
   }
 }

@@ -8,7 +8,7 @@
 import { inspect } from 'node:util';
 import { createClient, type RedisClientType } from 'redis';
 import IORedis from 'ioredis';
-import { WeChatAPIError, WeChatStoreError, WeChatTransportError } from '../../lib';
+import { WeChatAPIError, WeChatLoginInterruptedError, WeChatStoreError, WeChatTransportError } from '../../lib';
 import type { CallbackOutcome } from '../../lib/coordination/dedupe';
 import { follow, lead } from '../helpers/dedupe';
 import { RedisCommands, RedisDeduplicator, RedisSeenStore, type RedisClientLike } from '../../lib/redis';
@@ -202,16 +202,22 @@ maybe.each(['node-redis', 'ioredis'] as const)('on a real Redis through %s', (ki
       expect((outcome.error as WeChatAPIError).retryable).toBe(true);
     });
 
-    it('a duplicate waits at most waitMs for a first request that never settles', async () => {
+    it('a duplicate waits at most waitMs for a first request that never settles, then is interrupted (not a store error)', async () => {
       const a = new RedisDeduplicator(client, { ...options, waitMs: 100 });
       lead(await a.begin('k4'));
-      await expect(follow(await a.begin('k4'))).rejects.toMatchObject({ name: 'WeChatStoreError', reason: 'timeout' });
+      const started = Date.now();
+      const waited = follow(await a.begin('k4'));
+      await expect(waited).rejects.toBeInstanceOf(WeChatLoginInterruptedError);
+      await expect(waited).rejects.toMatchObject({ reason: 'wait_expired' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     });
 
-    it('a duplicate whose first request vanished (its key expired) gets no_outcome, not a login', async () => {
+    it('a duplicate whose first request vanished (its key expired unsettled) is interrupted, not a login', async () => {
       const a = new RedisDeduplicator(client, { ...options, windowMs: 150 });
       lead(await a.begin('k5'));
-      await expect(follow(await a.begin('k5'))).rejects.toMatchObject({ reason: 'no_outcome' });
+      const waited = follow(await a.begin('k5'));
+      await expect(waited).rejects.toBeInstanceOf(WeChatLoginInterruptedError);
+      await expect(waited).rejects.toMatchObject({ reason: 'outcome_gone' });
     });
 
     it("instances with different secrets cannot read each other's logins", async () => {
