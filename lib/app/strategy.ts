@@ -115,7 +115,7 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
       WeChatAppStrategyOptionsBase & { passReqToCallback?: boolean },
       AnyVerify
     >('WeChatAppStrategy', '{ appID, appSecret }', optionsOrVerify, maybeVerify);
-    super(options.name ?? 'wechat-app', options.deduplicator);
+    super(options.name ?? 'wechat-app', options.deduplicator, 'app');
     const env = process.env;
     const appID = options.appID ?? env.WECHAT_MOBILE_APP_ID;
     const appSecret = options.appSecret ?? env.WECHAT_MOBILE_APP_SECRET;

@@ -5,7 +5,9 @@ import {
   type CallbackDeduplicator,
   type CallbackOutcome,
 } from '../coordination/dedupe.js';
-import { joinDuplicates, replayOutcome, runVerify, type SettleLogin } from '../coordination/join.js';
+import { joinDuplicates, replayOutcome, runVerify, type LoginActions, type SettleLogin } from '../coordination/join.js';
+import { observeLogin } from '../diagnostics/login.js';
+import type { LoginSurface } from '../diagnostics/types.js';
 import type { VerifyCallback } from '../shared/types.js';
 
 /** The longest code accepted: WeChat's are 32 characters; anything far longer is not one. */
@@ -51,10 +53,13 @@ export abstract class CodeLoginStrategy<Login> {
    * reach them through `this.shared`.
    */
   protected readonly shared: this = this;
+  /** Names this kind of login in its diagnostics event (`miniprogram`, `app`). */
+  protected readonly surface: LoginSurface;
 
-  protected constructor(name: string, deduplicator: CallbackDeduplicator | undefined) {
+  protected constructor(name: string, deduplicator: CallbackDeduplicator | undefined, surface: LoginSurface) {
     this.name = name;
     this.deduplicator = deduplicator ?? new MemoryDeduplicator();
+    this.surface = surface;
   }
 
   /** The appid duplicates are grouped under, and the label of this kind of code. */
@@ -66,10 +71,17 @@ export abstract class CodeLoginStrategy<Login> {
   /** A failed exchange as a `fail` (the user's to retry) or an `error` (the server's). */
   protected abstract outcomeOfError(err: unknown): CallbackOutcome;
 
+  /** One posted code, published as one login (docs/diagnostics.md) when anyone subscribes. */
   authenticate(req: Request): void {
+    const observed = observeLogin(this, { strategy: this.name, surface: this.surface });
+    if (!observed) return this.login(req, this);
+    observed.run(() => this.login(req, observed.actions, observed.role));
+  }
+
+  private login(req: Request, actions: LoginActions, role: (role: 'leader' | 'follower') => void = noRole): void {
     const code = codeOf(req);
     if (code === undefined) {
-      return this.fail(
+      return actions.fail(
         {
           message: 'invalid_request',
           detail: 'POST a JSON body {"code": "..."}: the code from the client app.',
@@ -78,16 +90,22 @@ export abstract class CodeLoginStrategy<Login> {
       );
     }
     joinDuplicates(this.deduplicator, dedupeKey(...this.dedupeParts(code)), {
-      lead: (settle) => this.lead(req, code, settle),
-      follow: (outcome) => replayOutcome(outcome, this, (login, done) => this.runVerify(req, login as Login, done)),
-      error: (err) => this.error(err),
+      lead: (settle) => {
+        role('leader');
+        this.lead(req, code, settle, actions);
+      },
+      follow: (outcome) => {
+        role('follower');
+        replayOutcome(outcome, actions, (login, done) => this.runVerify(req, login as Login, done));
+      },
+      error: (err) => actions.error(err),
     });
   }
 
-  private lead(req: Request, code: string, settle: SettleLogin): void {
+  private lead(req: Request, code: string, settle: SettleLogin, actions: LoginActions): void {
     const end = (outcome: CallbackOutcome): void => {
       settle(outcome);
-      this.finish(outcome);
+      finish(outcome, actions);
     };
     this.redeem(code).then(
       (login) =>
@@ -98,10 +116,13 @@ export abstract class CodeLoginStrategy<Login> {
       (err: unknown) => end(this.outcomeOfError(err)),
     );
   }
-
-  private finish(outcome: CallbackOutcome): void {
-    if (outcome.kind === 'error') return this.error(outcome.error);
-    if (outcome.kind === 'fail') return this.fail(outcome.challenge as object, outcome.status);
-    this.success(outcome.user as Express.User, outcome.info as object | undefined);
-  }
 }
+
+function finish(outcome: CallbackOutcome, actions: LoginActions): void {
+  if (outcome.kind === 'error') return actions.error(outcome.error);
+  if (outcome.kind === 'fail') return actions.fail(outcome.challenge as object, outcome.status);
+  actions.success(outcome.user as Express.User, outcome.info as object | undefined);
+}
+
+/** No one records the role when the login is not published. */
+function noRole(): void {}

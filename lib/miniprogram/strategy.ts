@@ -60,7 +60,7 @@ export class WeChatMiniProgramStrategy extends CodeLoginStrategy<WeChatMiniProgr
       optionsOrVerify,
       maybeVerify,
     );
-    super(options.name ?? 'wechat-miniprogram', options.deduplicator);
+    super(options.name ?? 'wechat-miniprogram', options.deduplicator, 'miniprogram');
     const env = process.env;
     const appID = options.appID ?? env.WECHAT_MINIPROGRAM_APP_ID;
     const appSecret = options.appSecret ?? env.WECHAT_MINIPROGRAM_APP_SECRET;

@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import { dedupeKey, MemoryDeduplicator, type CallbackDeduplicator } from '../coordination/dedupe.js';
 import { joinDuplicates, replayOutcome, type LoginActions, type SettleLogin } from '../coordination/join.js';
+import { observeLogin, type LoginLabels } from '../diagnostics/login.js';
+import type { LoginRole } from '../diagnostics/types.js';
 import type { LoginFailureInfo, VerifyCallback } from '../shared/types.js';
 import { browserKeyOf, type BrowserBindingStore } from './browser-key.js';
 
@@ -12,8 +14,13 @@ export interface LeaderActions extends LoginActions {
 /** A provider's own reading of an error as the user's to retry (a used code), or `undefined` for a real error. */
 export type ErrorAsFailure = (err: Error) => { challenge: LoginFailureInfo; status: number } | undefined;
 
-/** One callback request, as a strategy hands it to {@link RedirectLogin.callback}. */
-export interface CallbackLeg {
+/**
+ * One callback request, as a strategy hands it to {@link RedirectLogin.callback}.
+ * `strategy` and `surface` (LoginLabels) name it in the login's diagnostics
+ * event (docs/diagnostics.md): the strategy's Passport name and the app it
+ * used (`mp`, `web`, `wecom`, …).
+ */
+export interface CallbackLeg extends LoginLabels {
   /** Names the login kind and what makes it unique besides the browser: `['wechat-callback', state, code]`. */
   key: string[];
   /** Redeem the code once; `actions` settle the duplicates and end the request. */
@@ -27,6 +34,9 @@ export interface CallbackLeg {
 const FORGET = { remember: false } as const;
 
 function ignoreOutcome(): void {}
+
+/** No one records the role when the login is not published. */
+function noRole(): void {}
 
 /**
  * The redirect-login core that `WeChatStrategy` and `WeComStrategy` share:
@@ -49,13 +59,40 @@ export class RedirectLogin {
     this.deduplicator = deduplicator ?? new MemoryDeduplicator();
   }
 
-  /** Runs one callback request: as the leader of its duplicates, or as a follower of the one that leads. */
+  /**
+   * Runs one callback request: as the leader of its duplicates, or as a
+   * follower of the one that leads. Published as one login (docs/diagnostics.md)
+   * when anyone subscribes; the start of a login (the redirect to WeChat) is not one.
+   */
   callback(req: Request, actions: LoginActions, leg: CallbackLeg): void {
+    const observed = observeLogin(actions, leg);
+    if (!observed) return this.join(req, actions, leg);
+    observed.run(() => this.join(req, observed.actions, leg, observed.role));
+  }
+
+  /**
+   * Ends a callback refused before any code is redeemed (the user refused, a
+   * malformed query, a state this app never issued) with `fail`, published as
+   * a login with role `none`.
+   */
+  refuse(actions: LoginActions, labels: LoginLabels, challenge: LoginFailureInfo, status: number): void {
+    const observed = observeLogin(actions, labels);
+    if (!observed) return actions.fail(challenge, status);
+    observed.run(() => observed.actions.fail(challenge, status));
+  }
+
+  private join(req: Request, actions: LoginActions, leg: CallbackLeg, role: (role: LoginRole) => void = noRole): void {
     const browserKey = browserKeyOf(req, this.stateStore);
     if (!browserKey) return leg.lead(this.leaderActions(req, actions, ignoreOutcome, leg.errorAsFailure));
     joinDuplicates(this.deduplicator, dedupeKey(...leg.key, browserKey), {
-      lead: (settle) => leg.lead(this.leaderActions(req, actions, settle, leg.errorAsFailure)),
-      follow: (outcome) => replayOutcome(outcome, keepCurrentLogin(req, actions), leg.reverify),
+      lead: (settle) => {
+        role('leader');
+        leg.lead(this.leaderActions(req, actions, settle, leg.errorAsFailure));
+      },
+      follow: (outcome) => {
+        role('follower');
+        replayOutcome(outcome, keepCurrentLogin(req, actions), leg.reverify);
+      },
       error: (err) => actions.error(err),
     });
   }

@@ -1,3 +1,4 @@
+import { storeFailed } from '../diagnostics/store.js';
 import { WeChatStoreError } from '../transport/errors.js';
 import { kindOf, senderFor, type ClientKind, type Send } from './senders.js';
 import { keySlot } from './slot.js';
@@ -91,10 +92,14 @@ export class RedisCommands {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(
-          new WeChatStoreError(
-            'redis',
-            'timeout',
-            `Redis did not answer ${args[0]} within ${this.timeout} ms; no login was granted. Check that Redis is up and reachable.`,
+          storeFailed(
+            new WeChatStoreError(
+              'redis',
+              'timeout',
+              `Redis did not answer ${args[0]} within ${this.timeout} ms; no login was granted. Check that Redis is up and reachable.`,
+            ),
+            args[0],
+            this.client,
           ),
         );
       }, this.timeout);
@@ -113,7 +118,15 @@ export class RedisCommands {
           clearTimeout(timer);
           const detail = err instanceof Error ? err.message : String(err);
           reject(
-            new WeChatStoreError('redis', 'unavailable', `Redis ${args[0]} failed (${detail}); no login was granted.`),
+            storeFailed(
+              new WeChatStoreError(
+                'redis',
+                'unavailable',
+                `Redis ${args[0]} failed (${detail}); no login was granted.`,
+              ),
+              args[0],
+              this.client,
+            ),
           );
         },
       );

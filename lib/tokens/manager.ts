@@ -1,3 +1,4 @@
+import { asRetry } from '../diagnostics/upstream.js';
 import { WeChatAPIError } from '../transport/errors.js';
 import type { AccessTokenStore, CachedAccessToken } from './store.js';
 
@@ -54,7 +55,9 @@ export abstract class AccessTokenManager {
     } catch (err) {
       if (!(err instanceof WeChatAPIError) || !this.#staleErrcodes.has(err.errcode)) throw err;
       await this.invalidate(token);
-      return call(await this.getAccessToken());
+      const fresh = await this.getAccessToken();
+      // Marked, so its upstream span says `retry: true` (diagnostics/upstream.ts).
+      return asRetry(() => call(fresh));
     }
   }
 

@@ -148,7 +148,10 @@ export class Strategy extends OAuth2Strategy {
         ? { ...authenticateOptions, callbackURL: absoluteURL(req, callbackURL, this._trustProxy === true) }
         : authenticateOptions;
     const query = readCallback(req, 'WeChat');
-    if (query.kind === 'fail') return this.fail(query.info, query.status);
+    if (query.kind === 'fail') {
+      const labels = { strategy: this.name, surface: this.surfaceOf((req.query as { state?: unknown }).state) };
+      return this.redirectLogin.refuse(this, labels, query.info, query.status);
+    }
     if (query.kind === 'callback') return this.handleCallback(req, options, query.code, query.state);
     return this.startLogin(req, options, callbackURL);
   }
@@ -178,11 +181,12 @@ export class Strategy extends OAuth2Strategy {
   private handleCallback(req: Request, options: WeChatAuthenticateOptions, code: string, state: string): void {
     // The state names the app that started this login (ClientTaggedStore);
     // the state store verifies it before any code is redeemed.
-    const client =
-      clientOfState(state, CLIENT_TAGS) ?? (this.defaultClient === 'auto' ? undefined : this.defaultClient);
+    const client = this.surfaceOf(state);
     const oauth2 = client && this.clients[client];
     if (!client || !oauth2) {
-      return this.fail(
+      return this.redirectLogin.refuse(
+        this,
+        { strategy: this.name, surface: client },
         {
           message: 'invalid_state',
           detail: 'The callback carried no state, or one this app did not issue.',
@@ -191,6 +195,8 @@ export class Strategy extends OAuth2Strategy {
       );
     }
     this.redirectLogin.callback(req, this, {
+      strategy: this.name,
+      surface: client,
       key: ['wechat-callback', state, code],
       lead: (leader) =>
         OAuth2Strategy.prototype.authenticate.call(this.delegateFor(oauth2, { client }, leader), req, options),
@@ -198,6 +204,12 @@ export class Strategy extends OAuth2Strategy {
         callSnsVerify(this._verify, this._passReqToCallback === true, req, login as SnsLogin, done),
       errorAsFailure: codeErrorAsFailure,
     });
+  }
+
+  /** The app (mp or web) a callback's state names, else the configured one unless it is 'auto'. */
+  private surfaceOf(state: unknown): WeChatClient | undefined {
+    const tagged = typeof state === 'string' ? clientOfState(state, CLIENT_TAGS) : undefined;
+    return tagged ?? (this.defaultClient === 'auto' ? undefined : this.defaultClient);
   }
 
   /**
