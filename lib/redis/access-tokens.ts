@@ -4,9 +4,13 @@ import { WeChatStoreError } from '../transport/errors.js';
 import { RedisCommands, type RedisClientLike, type RedisStoreOptions } from './client.js';
 
 export interface RedisAccessTokenStoreOptions extends RedisStoreOptions {
-  /** How long one instance may hold the fetch lock, in ms (default 10 s: longer than a fetch with failover). */
+  /**
+   * How long one instance may hold the fetch lock, in ms (default 10 s: longer
+   * than a fetch with failover). It is also how long the others wait at most
+   * when the holder dies mid-fetch: the lock then expires and one of them fetches.
+   */
   lockMs?: number;
-  /** How long an instance waits for another one's fetch, in ms (default 10 s). */
+  /** How long an instance waits for another one's fetch, in ms (default 10 s; keep it at least `lockMs`). */
   waitMs?: number;
   /** How often a waiting instance looks for the token, in ms (default 50). */
   pollMs?: number;
@@ -71,19 +75,23 @@ export class RedisAccessTokenStore implements AccessTokenStore {
           await this.redis.evaluate(RELEASE, [lock], [owner]).catch(() => undefined);
         }
       }
-      // Someone else is fetching: wait for the token it writes, or for its lock to go (it failed), then try again.
-      while (Date.now() < deadline) {
+      // Someone else is fetching: wait for the token it writes, or for its lock
+      // to go (its fetch failed, or its instance died and the lock's TTL ran
+      // out), then try again. The lock is looked at before the deadline: with
+      // waitMs equal to lockMs (the defaults), a waiter that arrived just after
+      // a holder that died would otherwise give up just as it could fetch.
+      for (;;) {
         await new Promise((resolve) => setTimeout(resolve, this.pollMs));
         const token = await this.get(appID);
         if (token && token.expiresAt > Date.now()) return token;
         if ((await this.redis.get(lock)) === undefined) break;
-      }
-      if (Date.now() >= deadline) {
-        throw new WeChatStoreError(
-          'redis',
-          'timeout',
-          `Waited ${this.waitMs} ms for another instance to fetch the access token of ${appID}.`,
-        );
+        if (Date.now() >= deadline) {
+          throw new WeChatStoreError(
+            'redis',
+            'timeout',
+            `Waited ${this.waitMs} ms for another instance to fetch the access token of ${appID}.`,
+          );
+        }
       }
     }
   }
