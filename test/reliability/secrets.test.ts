@@ -20,6 +20,11 @@ import {
   WECHAT_UA,
   type Harness,
 } from '../example-app/helpers';
+import { recordDiagnostics } from '../diagnostics/record';
+
+// Every diagnostics channel, subscribed for the whole file: every payload published is searched too.
+const diagnostics = recordDiagnostics();
+afterAll(() => diagnostics.stop());
 
 const WRONG_SECRET = 'ffffffffffffffffffffffffffff0bad';
 const TOKEN = '/sns/oauth2/access_token';
@@ -194,6 +199,10 @@ describe('secrets never appear in output or errors', () => {
       ...printed.map((t, i) => [`printed[${i}]`, t] as [string, string]),
       ...bodies.map((t, i) => [`body[${i}]`, t] as [string, string]),
     ];
+    const published = diagnostics.texts();
+    expect(diagnostics.logins().length).toBeGreaterThan(10);
+    expect(diagnostics.upstream().length).toBeGreaterThan(20);
+    for (const [i, t] of published.entries()) haystacks.push([`diagnostics[${i}]`, t]);
     for (const [i, err] of [...errors, ...good.errors, ...bad.errors, ...dead.errors].entries()) {
       for (const [j, t] of errorTexts(err).entries()) haystacks.push([`error[${i}].${j}`, t]);
     }
@@ -339,6 +348,7 @@ describe('Mini Program and mobile app: session_key, phone codes and access token
       util.inspect(keys, { depth: 9, showHidden: true }),
       util.inspect(mini.accessTokens, { depth: 9, showHidden: true }),
       ...printed,
+      ...diagnostics.texts(),
     );
     const secretsList = [...new Set(list.filter((s) => typeof s === 'string' && s.length >= 8))];
     expect(secretsList.length).toBeGreaterThan(30);
