@@ -244,7 +244,11 @@ const SIMULATOR_SCRIPT = `(function () {
     return function () {
       post('/miniprogram/simulate/' + simulate, { user: user() })
         .then(function (minted) { return post(endpoint, { code: minted.body.code }); })
-        .then(function (r) { show(label + ' → HTTP ' + r.status, r.body); })
+        .then(function (r) {
+          // A duplicate whose first request's instance stopped: the code is spent; a new wx.login is all it takes.
+          var retry = r.body && r.body.error === 'login_interrupted' ? '\\n登录被中断，请重新登录 Interrupted: log in again' : '';
+          show(label + ' → HTTP ' + r.status + retry, r.body);
+        })
         .catch(function (e) { show('error', String(e)); });
     };
   }

@@ -3,7 +3,7 @@
  * runtime). Every interpolated value goes through `escapeHtml`. Labels are
  * Chinese + English. Element ids are stable: the browser test clicks them.
  */
-import type { WeChatFailureReason } from 'passport-wechat-oauth2';
+import type { WeChatFailureReason, WeComFailureReason } from 'passport-wechat-oauth2';
 import type { WeChatMode } from './config';
 
 export interface AppUser {
@@ -19,8 +19,23 @@ export interface AppUser {
   isSnapshotUser: boolean;
 }
 
-/** The strategy's failure reasons, plus one for anything else. */
-export type FailureReason = WeChatFailureReason | 'unknown';
+/** Who logged in with WeCom (企业微信): a member, a linked-corp member, or (where allowed) a guest. */
+export interface WeComUser {
+  provider: 'wecom';
+  /** The strategy's stable key (a member's `corpID/userid`). */
+  id: string;
+  corpID: string;
+  kind: 'member' | 'linked' | 'guest';
+  userID?: string;
+  openid?: string;
+  client: 'wecom' | 'web';
+  displayName?: string;
+  department?: number[];
+  position?: string;
+}
+
+/** The strategies' failure reasons (WeChat's and WeCom's), plus one for anything else. */
+export type FailureReason = WeChatFailureReason | WeComFailureReason | 'unknown';
 
 export const FAILURE_REASONS: readonly FailureReason[] = [
   'access_denied',
@@ -28,6 +43,9 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   'snapshot_user',
   'invalid_state',
   'invalid_request',
+  'login_interrupted',
+  'not_member',
+  'not_in_app_scope',
   'unknown',
 ];
 
@@ -41,9 +59,11 @@ export interface SiteInfo {
   /** Emulator base URL in the mock modes. */
   mockURL?: string;
   /** Which login surfaces have credentials. */
-  clients: { mp: boolean; web: boolean };
+  clients: { mp: boolean; web: boolean; wecom?: boolean };
   /** Test users of the in-process emulator (shown on the home page). */
   testUsers?: ReadonlyArray<{ key: string; nickname: string; snapshot: boolean }>;
+  /** WeCom identities of the in-process emulator (shown on the home page). */
+  weComTestUsers?: ReadonlyArray<{ key: string; kind: string; name?: string; visible: boolean }>;
   /** The code-login surfaces: which have credentials, and whether the simulated Mini Program page is served. */
   codeSurfaces?: { miniprogram: boolean; app: boolean; simulator: boolean };
 }
@@ -89,9 +109,14 @@ function loginButton(id: string, href: string, enabled: boolean, zh: string, en:
   return `<a class="${cls}" id="${id}" href="${escapeHtml(href)}">${escapeHtml(zh)} ${escapeHtml(en)}</a>`;
 }
 
-export function homePage(site: SiteInfo, user: AppUser | undefined): string {
+function displayNameOf(user: AppUser | WeComUser): string {
+  if ('provider' in user) return user.displayName || user.userID || user.openid || user.id;
+  return user.displayName || user.openid;
+}
+
+export function homePage(site: SiteInfo, user: AppUser | WeComUser | undefined): string {
   const who = user
-    ? `<div class="card"><p id="logged-in">已登录 Logged in as <strong>${escapeHtml(user.displayName || user.openid)}</strong> — <a href="/profile">个人资料 Profile</a></p>${logoutForm()}</div>`
+    ? `<div class="card"><p id="logged-in">已登录 Logged in as <strong>${escapeHtml(displayNameOf(user))}</strong> — <a href="/profile">个人资料 Profile</a></p>${logoutForm()}</div>`
     : '';
   const users = site.testUsers?.length
     ? `<div class="card"><p>模拟器测试用户 Emulator test users (pick one on the consent page):</p><ul>${site.testUsers
@@ -108,10 +133,25 @@ export function homePage(site: SiteInfo, user: AppUser | undefined): string {
 ${loginButton('login-mp', '/login?client=mp', site.clients.mp, '微信内登录', 'Log in inside WeChat')}
 ${loginButton('login-web', '/login?client=web', site.clients.web, '扫码登录', 'Log in with a QR code', true)}
 ${loginButton('login-auto', '/login?client=auto', site.clients.mp || site.clients.web, '自动选择', 'Automatic (in WeChat → in-app, otherwise QR)', true)}
-</div>${codeSurfacesCard(site)}${users}`,
+</div>${weComCard(site)}${codeSurfacesCard(site)}${users}`,
     site,
     ' data-page="home"',
   );
+}
+
+/** WeCom login: in the WeCom client the in-client login, elsewhere the browser login's QR page (`client: 'auto'`). */
+function weComCard(site: SiteInfo): string {
+  const users = site.weComTestUsers?.length
+    ? `<p class="en">模拟器企业微信身份 Emulator WeCom identities:</p><ul id="wecom-test-users">${site.weComTestUsers
+        .map(
+          (u) =>
+            `<li>${escapeHtml(u.name ?? u.key)} <code>${escapeHtml(u.key)}</code> ${escapeHtml(u.kind)}${u.visible ? '' : ' — 不在应用可见范围 outside the visible range (login fails on purpose)'}${u.kind === 'guest' ? ' (login fails on purpose: not a member)' : ''}</li>`,
+        )
+        .join('')}</ul>`
+    : '';
+  return `<div class="card" id="wecom">
+${loginButton('login-wecom', '/auth/wecom', Boolean(site.clients.wecom), '企业微信登录', 'Log in with WeCom (in WeCom → in-app, otherwise QR)')}
+${users}</div>`;
 }
 
 /** The Mini Program and App logins: JSON endpoints a client app posts its code to, and the simulated Mini Program that does it here. */
@@ -143,7 +183,40 @@ function safeImageURL(value: string | undefined): string | undefined {
   }
 }
 
-export function profilePage(site: SiteInfo, user: AppUser): string {
+const WECOM_KIND: Readonly<Record<WeComUser['kind'], string>> = {
+  member: '成员 member',
+  linked: '互联企业成员 linked-corp member',
+  guest: '非成员 guest',
+};
+
+function weComProfilePage(site: SiteInfo, user: WeComUser): string {
+  const row = (id: string, zh: string, en: string, value: string): string =>
+    `<dt>${escapeHtml(zh)} ${escapeHtml(en)}</dt><dd id="${id}">${escapeHtml(value)}</dd>`;
+  const idRow = user.userID
+    ? row('wecom-userid', 'UserID', '', user.userID)
+    : row('wecom-openid', 'OpenID', '', user.openid ?? '—');
+  return layout(
+    '个人资料 Profile',
+    `<h1>个人资料</h1><p class="en">Your WeCom (企业微信) profile</p>
+<div class="card" data-provider="wecom">
+<dl>
+${row('wecom-kind', '身份', 'Kind', WECOM_KIND[user.kind])}
+${idRow}
+${row('wecom-name', '姓名', 'Name', user.displayName ?? '—')}
+${row('wecom-department', '部门', 'Department', user.department?.length ? user.department.join(', ') : '—')}
+${row('wecom-position', '职务', 'Position', user.position ?? '—')}
+${row('wecom-corpid', 'CorpID', '', user.corpID)}
+${row('wecom-client', '登录方式', 'Login type', user.client === 'wecom' ? '企业微信内 in WeCom' : '浏览器扫码 browser (wwlogin)')}
+</dl>
+${logoutForm()}
+</div>`,
+    site,
+    ' data-page="profile"',
+  );
+}
+
+export function profilePage(site: SiteInfo, user: AppUser | WeComUser): string {
+  if ('provider' in user) return weComProfilePage(site, user);
   const avatar = safeImageURL(user.avatar);
   const row = (id: string, zh: string, en: string, value: string): string =>
     `<dt>${escapeHtml(zh)} ${escapeHtml(en)}</dt><dd id="${id}">${escapeHtml(value)}</dd>`;
@@ -180,6 +253,18 @@ const FAILURE_TEXT: Readonly<Record<FailureReason, { zh: string; en: string }>> 
     en: 'The login expired or was started in another browser. Please start again here.',
   },
   invalid_request: { zh: '登录回调无效', en: 'The login callback was malformed. Please start again.' },
+  login_interrupted: {
+    zh: '登录被中断了，请重新登录',
+    en: 'The login was interrupted (a server restarted while it ran). Please log in again.',
+  },
+  not_member: {
+    zh: '你不是本企业的成员',
+    en: 'You are not a member of this WeCom organisation, so you cannot log in here.',
+  },
+  not_in_app_scope: {
+    zh: '你不在此应用的可见范围内',
+    en: "You are outside this WeCom app's visible range (可见范围). Ask your WeCom administrator to add you.",
+  },
   unknown: { zh: '登录失败', en: 'The login did not complete. Please try again.' },
 };
 
@@ -196,6 +281,16 @@ export function failureText(reason: FailureReason, errcode?: number): { zh: stri
   return (reason === 'invalid_code' && errcode !== undefined && CODE_TEXT[errcode]) || FAILURE_TEXT[reason];
 }
 
+/**
+ * An interrupted login only has to be started again, so its page goes straight
+ * back to the login start (`auto` picks the surface the browser used: in-WeChat
+ * inside WeChat, QR elsewhere); other failures go home to choose.
+ */
+function retryLink(reason: FailureReason): string {
+  if (reason === 'login_interrupted') return '<a class="btn" href="/login" id="log-in-again">重新登录 Log in again</a>';
+  return '<a class="btn" href="/" id="try-again">重新登录 Try again</a>';
+}
+
 export function failurePage(site: SiteInfo, reason: FailureReason, errcode?: number): string {
   const text = failureText(reason, errcode);
   return layout(
@@ -204,7 +299,7 @@ export function failurePage(site: SiteInfo, reason: FailureReason, errcode?: num
 <div class="card" id="failure" data-reason="${escapeHtml(reason)}"${errcode === undefined ? '' : ` data-errcode="${escapeHtml(errcode)}"`}>
 <p id="failure-zh"><strong>${escapeHtml(text.zh)}</strong></p><p id="failure-en">${escapeHtml(text.en)}</p>
 ${errcode === undefined ? '' : `<p class="en">WeChat errcode ${escapeHtml(errcode)}</p>`}
-<a class="btn" href="/" id="try-again">重新登录 Try again</a></div>`,
+${retryLink(reason)}</div>`,
     site,
     ' data-page="failure"',
   );

@@ -160,6 +160,15 @@ describe('example app: failures', () => {
       expect(page.text).not.toContain('<script>');
       expect(page.text).not.toContain('<b>');
     });
+
+    it('answers an interrupted login (another instance died mid-login) with 503 and a link to log in again', async () => {
+      const page = await new TestBrowser(h).get('/failure?reason=login_interrupted');
+      expect(page.status).toBe(503);
+      expect(page.text).toContain('data-reason="login_interrupted"');
+      expect(page.text).toContain('<a class="btn" href="/login" id="log-in-again">重新登录 Log in again</a>');
+      // Other failures keep their way home.
+      expect((await new TestBrowser(h).get('/failure?reason=access_denied')).text).not.toContain('log-in-again');
+    });
   });
 
   describe('WeChat API errors', () => {
