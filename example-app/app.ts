@@ -32,10 +32,11 @@ import {
 } from 'passport-wechat-oauth2';
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
 import { RedisDeduplicator, RedisSeenStore } from 'passport-wechat-oauth2/redis';
-import type { AppConfig, AppCredentials } from './config';
+import type { AppConfig, AppCredentials, WeComConfig } from './config';
 import { createMetrics } from './metrics';
 import { safeReturnTo } from './return-to';
 import { miniProgramRoutes, servesSimulator, surfaceCredentials, type MiniProgramDeps } from './miniprogram';
+import { createWeComStrategy, weComSettings } from './wecom';
 import {
   errorPage,
   failurePage,
@@ -45,6 +46,7 @@ import {
   type AppUser,
   type FailureReason,
   type SiteInfo,
+  type WeComUser,
 } from './views';
 
 export interface Logger {
@@ -71,6 +73,8 @@ export interface ExampleApp {
     qrconnectURL?: string;
     apiBaseURL?: readonly string[];
   };
+  /** The WeCom settings actually used (`app` unset: WeCom login is disabled). */
+  wecom: WeComConfig;
   site: SiteInfo;
   /** Stops the emulator and the Redis connection this app started. Idempotent. */
   close(): Promise<void>;
@@ -91,6 +95,10 @@ const FAILURE_STATUS: Readonly<Record<FailureReason, number>> = {
   snapshot_user: 403,
   invalid_state: 403,
   invalid_request: 400,
+  // A duplicate callback whose first request's instance stopped: nothing the user did wrong; try again.
+  login_interrupted: 503,
+  not_member: 403,
+  not_in_app_scope: 403,
   unknown: 401,
 };
 
@@ -106,8 +114,23 @@ function appSession(req: Request): AppSession {
   return req.session as unknown as AppSession;
 }
 
-function currentUser(req: Request): AppUser | undefined {
-  const user = req.user as AppUser | undefined;
+/** Keeps a same-origin `returnTo` for after the login (not a login path itself). */
+function rememberReturnTo(req: Request): void {
+  const returnTo = safeReturnTo(req.query.returnTo);
+  const s = appSession(req);
+  if (
+    returnTo &&
+    !NO_RETURN_PREFIXES.some(
+      (p) => returnTo === p || returnTo.startsWith(p.endsWith('/') ? p : `${p}/`) || returnTo.startsWith(`${p}?`),
+    )
+  ) {
+    s.returnTo = returnTo;
+  } else delete s.returnTo;
+}
+
+function currentUser(req: Request): AppUser | WeComUser | undefined {
+  const user = req.user as AppUser | WeComUser | undefined;
+  if (user && 'provider' in user) return user.provider === 'wecom' && typeof user.id === 'string' ? user : undefined;
   return user && typeof user.openid === 'string' ? user : undefined;
 }
 
@@ -140,7 +163,7 @@ function makeRedactor(secrets: readonly string[]): (text: string) => string {
     let out = text;
     for (const s of literals) out = out.split(s).join('[redacted]');
     return out.replace(
-      /\b(code|state|access_token|refresh_token|secret|appsecret|password)=([^&\s"']+)/gi,
+      /\b(code|state|access_token|refresh_token|secret|appsecret|corpsecret|user_ticket|password)=([^&\s"']+)/gi,
       '$1=[redacted]',
     );
   };
@@ -251,16 +274,24 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       });
     }
     const mockURL = mock?.url ?? config.wechat.mockURL;
+    const wecom = weComSettings(config.wecom, mock);
     const site: SiteInfo = {
       mode: config.mode,
       mockURL,
-      clients: { mp: Boolean(wechat.mp), web: Boolean(wechat.web) },
+      clients: { mp: Boolean(wechat.mp), web: Boolean(wechat.web), wecom: Boolean(wecom.app) },
       testUsers: mock?.users.map((u) => ({ key: u.key, nickname: u.nickname, snapshot: u.snapshot })),
+      weComTestUsers: mock?.wecomUsers.map((u) => ({
+        key: u.key,
+        kind: u.kind,
+        ...(u.name ? { name: u.name } : {}),
+        visible: u.visible,
+      })),
     };
     const redact = makeRedactor(
       [
         wechat.mp?.appSecret,
         wechat.web?.appSecret,
+        wecom.app?.agentSecret,
         config.session.secret,
         config.stateStore.kind === 'signed' ? config.stateStore.secret : undefined,
       ].filter((s): s is string => typeof s === 'string'),
@@ -316,6 +347,19 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       },
     );
     authenticator.use('wechat', strategy);
+    if (wecom.app) {
+      authenticator.use(
+        'wecom',
+        createWeComStrategy({
+          settings: { ...wecom, app: wecom.app },
+          store: stateStore,
+          trustProxy: config.trustProxy,
+          ...(miniProgramRedis && coordination
+            ? { redis: { client: miniProgramRedis.client, deduplicator: coordination.deduplicator } }
+            : {}),
+        }),
+      );
+    }
     authenticator.serializeUser((user, done) => done(null, user));
     authenticator.deserializeUser((user: unknown, done) => done(null, user as Express.User));
 
@@ -395,43 +439,58 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
           ),
         );
       }
-      const returnTo = safeReturnTo(req.query.returnTo);
-      const s = appSession(req);
-      if (
-        returnTo &&
-        !NO_RETURN_PREFIXES.some(
-          (p) => returnTo === p || returnTo.startsWith(p.endsWith('/') ? p : `${p}/`) || returnTo.startsWith(`${p}?`),
-        )
-      ) {
-        s.returnTo = returnTo;
-      } else delete s.returnTo;
+      rememberReturnTo(req);
       const authOptions: WeChatAuthenticateOptions = { client };
       authenticator.authenticate('wechat', authOptions as passport.AuthenticateOptions)(req, res, next);
     }) as RequestHandler);
 
-    const callbackPath = new URL(wechat.callbackURL, 'http://callback.invalid').pathname;
-    app.get(callbackPath, ((req: Request, res: Response, next: NextFunction) => {
-      authenticator.authenticate('wechat', (err: unknown, user: AppUser | false | undefined, info: unknown) => {
-        if (err) return next(err);
-        if (!user) {
-          const failure = (info ?? {}) as Partial<WeChatFailureInfo>;
-          const reason = toFailureReason(failure.message);
-          const query = new URLSearchParams({ reason });
-          if (typeof failure.errcode === 'number') query.set('errcode', String(failure.errcode));
-          logger.warn(`login failed: ${reason}${failure.errcode ? ` (errcode ${failure.errcode})` : ''}`);
-          return res.redirect(`/failure?${query}`);
-        }
-        // Read returnTo before logIn: Passport 0.7 regenerates the session (against fixation), which drops it.
-        const s = appSession(req);
-        const returnTo = safeReturnTo(s.returnTo) ?? '/profile';
-        delete s.returnTo;
-        req.logIn(user as unknown as Express.User, (loginErr) => {
-          if (loginErr) return next(loginErr);
-          logger.info(`login ok: ${user.client} user`);
-          res.redirect(returnTo);
-        });
-      })(req, res, next);
+    // 企业微信登录: `client: 'auto'` picks the in-client login inside WeCom (wxwork UA), the QR page elsewhere.
+    app.get('/auth/wecom', ((req, res, next) => {
+      if (!site.clients.wecom) {
+        return html(
+          res,
+          400,
+          errorPage(
+            400,
+            'WeCom login is not configured (set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_AGENT_SECRET).',
+            site,
+          ),
+        );
+      }
+      rememberReturnTo(req);
+      authenticator.authenticate('wecom')(req, res, next);
     }) as RequestHandler);
+
+    /** The callback of either login: logs in and goes to returnTo (or /profile), or to the failure page. */
+    const finishLogin = (name: 'wechat' | 'wecom'): RequestHandler =>
+      ((req: Request, res: Response, next: NextFunction) => {
+        authenticator.authenticate(
+          name,
+          (err: unknown, user: AppUser | WeComUser | false | undefined, info: unknown) => {
+            if (err) return next(err);
+            if (!user) {
+              const failure = (info ?? {}) as Partial<WeChatFailureInfo>;
+              const reason = toFailureReason(failure.message);
+              const query = new URLSearchParams({ reason });
+              if (typeof failure.errcode === 'number') query.set('errcode', String(failure.errcode));
+              logger.warn(`login failed: ${reason}${failure.errcode ? ` (errcode ${failure.errcode})` : ''}`);
+              return res.redirect(`/failure?${query}`);
+            }
+            // Read returnTo before logIn: Passport 0.7 regenerates the session (against fixation), which drops it.
+            const s = appSession(req);
+            const returnTo = safeReturnTo(s.returnTo) ?? '/profile';
+            delete s.returnTo;
+            req.logIn(user as unknown as Express.User, (loginErr) => {
+              if (loginErr) return next(loginErr);
+              logger.info(`login ok: ${'provider' in user ? `wecom ${user.client}` : user.client} user`);
+              res.redirect(returnTo);
+            });
+          },
+        )(req, res, next);
+      }) as RequestHandler;
+    app.get(new URL(wechat.callbackURL, 'http://callback.invalid').pathname, finishLogin('wechat'));
+    if (site.clients.wecom)
+      app.get(new URL(wecom.callbackURL, 'http://callback.invalid').pathname, finishLogin('wecom'));
 
     app.get('/profile', (req, res) => {
       const user = currentUser(req);
@@ -495,7 +554,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
     app.use(makeErrorHandler({ logger, redact, site }));
 
-    return { app, mock, wechat, site, close };
+    return { app, mock, wechat, wecom, site, close };
   } catch (err) {
     await close();
     throw err;
