@@ -10,6 +10,11 @@
 // with a freshly minted code and the state. That preparation is untimed and
 // done as one batch; then the timed batch fires GET /callback?code&state with
 // each user's cookie at the chosen concurrency.
+//
+// A code login (the Mini Program row, `codeUser` set) has no redirect: the
+// untimed preparation mints a `wx.login` code for that user at the
+// emulator's control API (`POST /__mock/miniprogram/login`), and the timed
+// request POSTs it as JSON to the contestant's /login.
 const http = require('node:http');
 const https = require('node:https');
 
@@ -33,7 +38,7 @@ function createAppAgent(concurrency) {
   return new http.Agent({ keepAlive: true, maxSockets: concurrency });
 }
 
-function request(mod, options) {
+function request(mod, { body, ...options }) {
   return new Promise((resolve, reject) => {
     const req = mod.request({ method: 'GET', ...options }, (res) => {
       const chunks = [];
@@ -44,9 +49,14 @@ function request(mod, options) {
     });
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`timeout after ${REQUEST_TIMEOUT_MS} ms: ${options.host}${options.path}`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
+
+const jsonBody = (value) => {
+  const body = JSON.stringify(value);
+  return { body, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } };
+};
 
 function cookieHeader(setCookie) {
   if (!setCookie) return '';
@@ -88,8 +98,10 @@ class Driver {
   // emulatorPort: where the driver's own (untimed) authorize requests go when
   // the emulator is not on 443 (--rtt: the relay holds 443 for the contestants;
   // the driver goes round it, so the preparation is not slowed).
-  constructor({ port, concurrency, ca, emulatorPort }) {
+  // codeUser: the emulator user whose Mini Program codes a code login posts.
+  constructor({ port, concurrency, ca, emulatorPort, codeUser }) {
     this.port = port;
+    this.codeUser = codeUser || null;
     this.emulatorPort = emulatorPort || null;
     this.concurrency = concurrency;
     this.appAgent = createAppAgent(concurrency);
@@ -128,11 +140,27 @@ class Driver {
   // A fresh emulator agent per batch: between batches the driver leaves the
   // emulator alone for longer than its keep-alive timeout, and reusing a
   // socket the server is closing would fail with ECONNRESET.
+  // One untimed code: what wx.login gives a Mini Program, minted by the emulator.
+  async prepareCode() {
+    const mint = await request(https, {
+      method: 'POST',
+      host: 'api.weixin.qq.com',
+      port: this.emulatorPort || 443,
+      path: '/__mock/miniprogram/login',
+      agent: this.emulatorAgent,
+      ...jsonBody({ user: this.codeUser }),
+    });
+    const code = mint.status === 200 && JSON.parse(mint.body).code;
+    if (!code) throw new Error(`emulator /__mock/miniprogram/login: expected 200 {code}, got ${describe(mint)}`);
+    return { code };
+  }
+
   async prepare(n) {
     const items = new Array(n);
     this.emulatorAgent = createEmulatorAgent(this.ca);
+    const one = this.codeUser ? () => this.prepareCode() : () => this.prepareOne();
     try {
-      await pool(n, this.concurrency, async (i) => { items[i] = await withRetry(() => this.prepareOne()); });
+      await pool(n, this.concurrency, async (i) => { items[i] = await withRetry(one); });
     } finally {
       this.emulatorAgent.destroy();
       this.emulatorAgent = null;
@@ -140,8 +168,16 @@ class Driver {
     return items;
   }
 
-  // Timed: fires the prepared callbacks. Returns latencies (ms) and wall time.
+  // Timed: fires the prepared callbacks (or, for a code login, posts the
+  // prepared codes). Returns latencies (ms) and wall time.
   async timedCallbacks(items) {
+    if (this.codeUser) {
+      return this.timed(items.length, (i) => request(http, {
+        method: 'POST', host: '127.0.0.1', port: this.port, path: '/login', agent: this.appAgent, ...jsonBody({ code: items[i].code }),
+      }), (res) => {
+        if (res.status !== 200 || res.body !== 'ok') throw new Error(`POST /login: expected 200 ok, got ${describe(res)}`);
+      });
+    }
     return this.timed(items.length, (i) => this.app(items[i].path, items[i].cookie), (res) => {
       if (res.status !== 200 || res.body !== 'ok') throw new Error(`/callback: expected 200 ok, got ${describe(res)}`);
     });

@@ -9,7 +9,10 @@
 // requests by host and path. It does so by observing the events of every TLS
 // server in this process (an https.Server is a tls.Server), which changes
 // nothing in how the emulator answers. The orchestrator asks for the counters
-// over IPC, so asking does not itself show up in them.
+// over IPC, so asking does not itself show up in them. The snapshot also
+// carries the emulator's own `wecomGettoken` counter (what GET /__mock/stats
+// reports: gettoken calls per WeCom agent), read in-process so that reading
+// it is not itself a counted request.
 const fs = require('node:fs');
 const tls = require('node:tls');
 
@@ -34,21 +37,30 @@ tls.Server.prototype.emit = function countingEmit(event, ...args) {
   return originalEmit.call(this, event, ...args);
 };
 
+let mock = null;
+
 function snapshot() {
   const cpu = process.cpuUsage();
-  return { ...JSON.parse(JSON.stringify(counters)), cpuMs: (cpu.user + cpu.system) / 1000 };
+  const wecomGettoken = mock ? { ...mock.stats().wecomGettoken } : {};
+  return { ...JSON.parse(JSON.stringify(counters)), wecomGettoken, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 async function main() {
   const { keyFile, certFile, port = 443, host = '127.0.0.1' } = JSON.parse(process.env.BENCH_EMULATOR || '{}');
   const { createMockWeChat } = require('./self').requireSelf('passport-wechat-oauth2/testing');
-  const mock = await createMockWeChat({
+  mock = await createMockWeChat({
     port,
     host,
     tls: { key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) },
+    // The Mini Program row redeems thousands of codes of one user a minute;
+    // WeChat's per-user quota (45011, default 100/min) would refuse them.
+    miniProgramQuotaPerMinute: 1e9,
   });
   const user = mock.users[0];
   mock.setAutoConsent({ user: user.key, decision: 'allow' });
+  // The WeCom row: the in-client page answers at once as the default member (张三).
+  const wecomUser = mock.wecomUsers[0];
+  mock.setWeComAutoConsent({ user: wecomUser.key, decision: 'allow' });
 
   process.on('message', async (msg) => {
     if (!msg || typeof msg !== 'object') return;
@@ -68,6 +80,7 @@ async function main() {
       apiBaseURL: mock.apiBaseURL,
       apps: mock.apps,
       user: { key: user.key, nickname: user.nickname, openid: mock.openidOf('mp', user.key) },
+      wecomUser: { key: wecomUser.key, userid: wecomUser.userid },
     },
   });
 }

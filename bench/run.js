@@ -7,7 +7,8 @@
 //   --profile    start our contestant and the floor with --cpu-prof (profiles in
 //                bench/.tmp/prof); skips the soak. Results are then distorted by
 //                the profiler: look at the profiles, not at the figures
-//   --only=a,b   run only these workloads (userinfo, base, authorize)
+//   --only=a,b   run only these workloads (userinfo, base, authorize, and the
+//                other surfaces' rows: wecom, wecom-member, miniprogram)
 //   --concurrency=50   run only this concurrency (1 or 50)
 //   --no-soak    skip the memory soak
 //   --rtt=MS[,MS]  only the network-delay rows: userinfo and base callbacks
@@ -50,9 +51,30 @@ const RTTS = RTT_ARG
 for (const rtt of RTTS) {
   if (!Number.isFinite(rtt) || rtt <= 0 || rtt > 1000) throw new Error(`--rtt: ${rtt} is not a round-trip time in ms (0 < MS <= 1000)`);
 }
-const WORKLOADS = RTT_ONLY ? [] : ['userinfo', 'base', 'authorize'].filter((w) => ONLY.length === 0 || ONLY.includes(w));
+// The rows of the other login surfaces: this package's strategy for the surface
+// beside a hand-written floor making the same upstream calls (no peer package
+// covers them). `extra` joins the contestants' BENCH_CONTESTANT config.
+//   wecom         WeComStrategy, profile 'ids': in-client login, auth/getuserinfo with the cached corp token
+//   wecom-member  the same with profile 'member' (adds user/get)
+//   miniprogram   WeChatMiniProgramStrategy: POST a code minted by the emulator, jscode2session
+const SURFACES = {
+  wecom: {
+    scripts: { 'passport-wechat-oauth2': 'passport-wechat-oauth2-wecom', floor: 'floor-wecom' },
+    extra: (info) => ({ wecom: info.apps.wecom, profile: 'ids' }),
+  },
+  'wecom-member': {
+    scripts: { 'passport-wechat-oauth2': 'passport-wechat-oauth2-wecom', floor: 'floor-wecom' },
+    extra: (info) => ({ wecom: info.apps.wecom, profile: 'member' }),
+  },
+  miniprogram: {
+    scripts: { 'passport-wechat-oauth2': 'passport-wechat-oauth2-miniprogram', floor: 'floor-miniprogram' },
+    app: (info) => info.apps.miniprogram,
+    codeUser: (info) => info.user.key,
+  },
+};
+const WORKLOADS = RTT_ONLY ? [] : ['userinfo', 'base', 'authorize', ...Object.keys(SURFACES)].filter((w) => ONLY.length === 0 || ONLY.includes(w));
 const RTT_WORKLOADS = (QUICK ? ['userinfo'] : ['userinfo', 'base']).filter((w) => ONLY.length === 0 || ONLY.includes(w));
-const WITH_REDIS = !args.includes('--no-redis') && !PROFILE && WORKLOADS.some((w) => w !== 'authorize');
+const WITH_REDIS = !args.includes('--no-redis') && !PROFILE && WORKLOADS.some((w) => w === 'userinfo' || w === 'base');
 const BUILD = args.includes('--build');
 const ONLY_CONCURRENCY = Number((args.find((a) => a.startsWith('--concurrency=')) || '').slice('--concurrency='.length)) || 0;
 const CONCURRENCIES = [1, 50].filter((c) => !ONLY_CONCURRENCY || c === ONLY_CONCURRENCY);
@@ -61,6 +83,10 @@ const RTT_CONCURRENCIES = QUICK ? [1] : CONCURRENCIES;
 const NO_SOAK = args.includes('--no-soak');
 const GLOBAL_TIMEOUT_MS = QUICK ? 4 * 60 * 1000 : 90 * 60 * 1000;
 const ROUND_TRIPS = { userinfo: 2, base: 1 }; // WeChat calls per login, each one round trip once connections are warm
+// MemoryDeduplicator's default settledMs (lib/coordination/dedupe.ts): how long the
+// duplicate-callback memory keeps each login's outcome. The soak's RSS is judged
+// from the first sample taken at least this long after its first timed login.
+const DEDUPE_SETTLED_MS = 10000;
 
 const log = (...a) => console.log('[bench]', ...a);
 const { requireSelf } = require('./self');
@@ -116,14 +142,15 @@ const { CONTESTANTS, OURS, REDIS_ROW } = require('./report');
 const { Driver } = require('./driver');
 const stats = require('./stats');
 
-async function startContestant(name, { certs, app, scope, tag, profile, extra }) {
+// `script`: the file under contestants/ when it is not the contestant's name (the SURFACES rows).
+async function startContestant(name, { certs, app, scope, tag, profile, extra, script }) {
   const nodeArgs = ['--expose-gc'];
   if (profile) {
     fs.mkdirSync(path.join(TMP, 'prof'), { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.join(TMP, 'prof')}`, `--cpu-prof-name=${name}-${tag}.cpuprofile`);
   }
   const { child, port } = await harness.startContestant({
-    script: path.join('contestants', `${name}.js`), certs, app, scope, nodeArgs, logName: `${name}-${tag}`, label: `contestant ${name}`, extra,
+    script: path.join('contestants', `${script || name}.js`), certs, app, scope, nodeArgs, logName: `${name}-${tag}`, label: `contestant ${script || name}`, extra,
   });
   return { name, child, port };
 }
@@ -134,7 +161,7 @@ async function startContestant(name, { certs, app, scope, tag, profile, extra })
 // emulator's keep-alive timeout (Node's default 5 s) while the driver prepares:
 // an idle gap the real traffic would not have must not cost new connections.
 async function batch(ctx, c, workload, n, chunkSize) {
-  const out = { n: 0, latencies: [], wallMs: 0, prepareMs: 0, cpuMs: 0, errors: [], counters: stats.emptyCounters(), redisCommands: {} };
+  const out = { n: 0, latencies: [], wallMs: 0, prepareMs: 0, cpuMs: 0, errors: [], counters: stats.emptyCounters(), redisCommands: {}, firstTimedAt: null };
   for (let done = 0; done < n; done += chunkSize) {
     const k = Math.min(chunkSize, n - done);
     let res;
@@ -151,6 +178,7 @@ async function batch(ctx, c, workload, n, chunkSize) {
       before = await emulatorCounters(ctx.emulator);
       cpu0 = await cpuMs(c.child);
       const redis0 = c.redisPort ? await redis.commandCounts(c.redisPort) : null;
+      if (out.firstTimedAt === null) out.firstTimedAt = Date.now();
       res = await c.driver.timedCallbacks(items);
       if (redis0) out.redisCommands = redis.addCounts(out.redisCommands, redis.diffCounts(redis0, await redis.commandCounts(c.redisPort)));
     }
@@ -172,7 +200,8 @@ async function batch(ctx, c, workload, n, chunkSize) {
 async function runPoint(ctx, workload, concurrency, rtt = 0) {
   const point = rtt ? `${workload}-rtt${rtt}-c${concurrency}` : `${workload}-c${concurrency}`;
   const config = rtt ? RTT_CONFIG : CONFIG;
-  const scope = workload === 'base' ? 'snsapi_base' : 'snsapi_userinfo';
+  const surface = SURFACES[workload];
+  const scope = workload === 'base' || workload.startsWith('wecom') ? 'snsapi_base' : 'snsapi_userinfo';
   const key = `c${concurrency}`;
   const n = workload === 'authorize' ? config.nAuthorize[key] : config.n[key];
   const warmup = config.warmup[key];
@@ -180,20 +209,22 @@ async function runPoint(ctx, workload, concurrency, rtt = 0) {
   const roundWarmup = workload === 'authorize' ? 0 : config.roundWarmup[key];
   // The Redis row: callback workloads on loopback (in the quick smoke run, userinfo only).
   const withRedis = ctx.redis && !rtt && (workload === 'userinfo' || (workload === 'base' && !QUICK));
-  const names = withRedis ? [OURS, REDIS_ROW, ...CONTESTANTS.slice(1)] : CONTESTANTS;
+  const names = surface ? [OURS, 'floor'] : withRedis ? [OURS, REDIS_ROW, ...CONTESTANTS.slice(1)] : CONTESTANTS;
+  const info = ctx.emulator.info;
   log(`${point}: starting contestants (scope ${scope}; ${config.rounds} round(s) × ${n} timed, warm-up ${warmup})`);
   const contestants = [];
   try {
     // Started side by side (each is idle until driven); the slowest start sets the pace.
     const started = await Promise.allSettled(names.map((name) => {
       const profile = PROFILE && (name === OURS || name === 'floor');
-      const extra = name === REDIS_ROW ? { redisURL: ctx.redis.url } : {};
-      return startContestant(name, { certs: ctx.certs, app: ctx.app, scope, tag: point, profile, extra });
+      const extra = surface ? surface.extra ? surface.extra(info) : {} : name === REDIS_ROW ? { redisURL: ctx.redis.url } : {};
+      const app = surface && surface.app ? surface.app(info) : ctx.app;
+      return startContestant(name, { certs: ctx.certs, app, scope, tag: point, profile, extra, script: surface && surface.scripts[name] });
     }));
     for (const [i, s] of started.entries()) {
       if (s.status === 'rejected') continue;
       const c = s.value;
-      c.driver = new Driver({ port: c.port, concurrency, ca: ctx.ca, emulatorPort: ctx.emulatorPort });
+      c.driver = new Driver({ port: c.port, concurrency, ca: ctx.ca, emulatorPort: ctx.emulatorPort, codeUser: surface && surface.codeUser ? surface.codeUser(info) : undefined });
       c.redisPort = names[i] === REDIS_ROW ? ctx.redis.port : null;
       c.rounds = [];
       contestants.push(c);
@@ -215,7 +246,7 @@ async function runPoint(ctx, workload, concurrency, rtt = 0) {
         const b = await batch(ctx, c, workload, n, chunk);
         c.rounds.push(b);
         const lps = b.n / (b.wallMs / 1000);
-        log(`${point} round ${r + 1}/${config.rounds} ${c.name.padEnd(22)} ${lps.toFixed(0).padStart(6)} logins/s  p50 ${stats.percentile(b.latencies, 50).toFixed(2)} ms  p99 ${stats.percentile(b.latencies, 99).toFixed(2)} ms  upstream ${(b.counters.totalRequests / b.n).toFixed(2)}/login  new conns ${b.counters.connections}  cpu ${(b.cpuMs / b.n).toFixed(3)} ms/login  (prep ${b.prepareMs} ms, timed ${b.wallMs.toFixed(0)} ms)${b.errors.length ? `  ERRORS ${b.errors.length}: ${b.errors.filter(Boolean).join(' | ')}` : ''}`);
+        log(`${point} round ${r + 1}/${config.rounds} ${c.name.padEnd(22)} ${lps.toFixed(0).padStart(6)} logins/s  p50 ${stats.percentile(b.latencies, 50).toFixed(2)} ms  p99 ${stats.percentile(b.latencies, 99).toFixed(2)} ms  upstream ${(b.counters.totalRequests / b.n).toFixed(2)}/login${surface && workload.startsWith('wecom') ? ` (gettoken ${b.counters.wecomGettoken})` : ''}  new conns ${b.counters.connections}  cpu ${(b.cpuMs / b.n).toFixed(3)} ms/login  (prep ${b.prepareMs} ms, timed ${b.wallMs.toFixed(0)} ms)${b.errors.length ? `  ERRORS ${b.errors.length}: ${b.errors.filter(Boolean).join(' | ')}` : ''}`);
       }
     }
     const metrics = {};
@@ -284,17 +315,21 @@ async function soak(ctx, name) {
   const driver = new Driver({ port: c.port, concurrency, ca: ctx.ca });
   const samples = [];
   let errors = 0;
+  let firstTimedAt = null; // when the soak's first timed callback was sent
   try {
     for (let done = 0; done < logins; done += chunk) {
       const res = await batch(ctx, { driver, child: c.child }, 'userinfo', chunk, CONFIG.chunk.c50);
       errors += res.errors.length;
+      if (firstTimedAt === null) firstTimedAt = res.firstTimedAt;
       const raw = stats.processMemory(c.child.pid);
+      const elapsedMs = Date.now() - firstTimedAt;
       const cleared = await driver.post('/__bench/clear-sessions');
       if (cleared.status !== 200) throw new Error(`soak: clear-sessions answered ${cleared.status}`);
       const memRes = await driver.app('/__bench/mem');
       const mem = JSON.parse(memRes.body).memory;
       const s = {
         logins: done + chunk,
+        elapsedS: elapsedMs / 1000,
         rssMB: raw.rssMB,
         rssAfterGcMB: stats.processMemory(c.child.pid).rssMB,
         heapUsedMB: mem.heapUsed / 1048576,
@@ -307,12 +342,23 @@ async function soak(ctx, name) {
     driver.close();
     await processes.stop(c.child);
   }
+  // RSS is judged from the duplicate-callback memory's steady state: the first
+  // sample read at least settledMs after the first timed login, when the
+  // memory holds a full window of outcomes (each one evicted settledMs after it
+  // was stored; MemoryDeduplicator's 10,000-entry cap can only make that
+  // sooner), to the end. The floor's soak uses the same rule.
   const first = samples[0];
+  const start = samples.find((x) => x.elapsedS * 1000 >= DEDUPE_SETTLED_MS) || null;
   const last = samples[samples.length - 1];
   return {
     contestant: name, logins, chunk, concurrency, samples, errors,
-    rssAt2000MB: first.rssMB, rssAtEndMB: last.rssMB, growthPct: ((last.rssMB - first.rssMB) / first.rssMB) * 100,
-    heapAt2000MB: first.heapUsedMB, heapAtEndMB: last.heapUsedMB,
+    settledMs: DEDUPE_SETTLED_MS,
+    start: start ? { logins: start.logins, elapsedS: start.elapsedS } : null,
+    rssAtStartMB: start ? start.rssMB : null, rssAtEndMB: last.rssMB,
+    growthPct: start ? ((last.rssMB - start.rssMB) / start.rssMB) * 100 : null,
+    heapAtStartMB: start ? start.heapUsedMB : null, heapAtEndMB: last.heapUsedMB,
+    // For comparison with runs before the steady-state rule: from the first sample.
+    rssAtFirstMB: first.rssMB, growthFromFirstPct: ((last.rssMB - first.rssMB) / first.rssMB) * 100,
   };
 }
 

@@ -38,7 +38,10 @@ function diffCounters(before, after) {
     const d = v - (before.handshakesBySni[k] || 0);
     if (d) bySni[k] = d;
   }
+  // WeCom corp-token fetches, from the emulator's own counter (GET /__mock/stats' wecomGettoken, summed over agents).
+  const sum = (o) => Object.values(o || {}).reduce((a, b) => a + b, 0);
   return {
+    wecomGettoken: sum(after.wecomGettoken) - sum(before.wecomGettoken),
     emulatorCpuMs: (after.cpuMs || 0) - (before.cpuMs || 0),
     connections: after.connections - before.connections,
     handshakes: after.handshakes - before.handshakes,
@@ -51,6 +54,7 @@ function diffCounters(before, after) {
 
 function addCounters(a, b) {
   const out = {
+    wecomGettoken: (a.wecomGettoken || 0) + (b.wecomGettoken || 0),
     emulatorCpuMs: a.emulatorCpuMs + b.emulatorCpuMs,
     connections: a.connections + b.connections,
     handshakes: a.handshakes + b.handshakes,
@@ -64,7 +68,7 @@ function addCounters(a, b) {
   return out;
 }
 
-const emptyCounters = () => ({ emulatorCpuMs: 0, connections: 0, handshakes: 0, resumed: 0, handshakesBySni: {}, requests: {}, totalRequests: 0 });
+const emptyCounters = () => ({ wecomGettoken: 0, emulatorCpuMs: 0, connections: 0, handshakes: 0, resumed: 0, handshakesBySni: {}, requests: {}, totalRequests: 0 });
 
 const round = (x, digits = 2) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
 

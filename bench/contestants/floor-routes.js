@@ -53,4 +53,4 @@ function mountFloorRoutes({ app, callbackURL, appID, appSecret, scope }, logIn) 
   });
 }
 
-module.exports = { mountFloorRoutes };
+module.exports = { mountFloorRoutes, getJSON };
