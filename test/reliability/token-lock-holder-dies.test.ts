@@ -148,4 +148,28 @@ maybe('the access-token lock holder is killed mid-fetch (two processes, real Red
     }
     expect(tokenCalls(mock)).toBe(1);
   }, 30_000);
+
+  it('a waiter whose waitMs equals lockMs (as the defaults do) still takes over from a dead holder', async () => {
+    const appID = 'wx-equal-bounds';
+    // A holder that never finishes and never releases: what a killed one leaves in Redis.
+    const dead = new RedisAccessTokenStore(await connect(), { prefix: PREFIX, lockMs: LOCK_MS });
+    let fetching!: () => void;
+    const started = new Promise<void>((resolve) => (fetching = resolve));
+    void dead.fetchOnce(appID, () => {
+      fetching();
+      return new Promise(() => undefined);
+    });
+    await started;
+    // A coarse poll makes the race certain: the waiter first sees the lock gone after its own deadline.
+    const waiter = new RedisAccessTokenStore(await connect(), {
+      prefix: PREFIX,
+      lockMs: LOCK_MS,
+      waitMs: LOCK_MS,
+      pollMs: 400,
+    });
+    const token = { accessToken: 'AT-after-the-dead-holder', expiresAt: Date.now() + 60_000 };
+    const asked = Date.now();
+    await expect(waiter.fetchOnce(appID, async () => token)).resolves.toEqual(token);
+    expect(Date.now() - asked).toBeLessThan(LOCK_MS + SLACK_MS);
+  }, 10_000);
 });
