@@ -8,7 +8,7 @@ import session from 'express-session';
 import passport from 'passport';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
-import { WeComStrategy, type WeComProfile, type WeComStrategyOptions } from '../../lib';
+import { WeComStrategy, type VerifyCallback, type WeComProfile, type WeComStrategyOptions } from '../../lib';
 import type { MockWeChat } from '../../lib/testing';
 import { Browser } from '../helpers/login-app';
 
@@ -31,6 +31,10 @@ export async function startWeComApp(
   mock: MockWeChat,
   options: Partial<WeComStrategyOptions> = {},
   sessionStore?: session.Store,
+  /** More strategies on the same app and session, started at `/login-<name>` (their callbacks still go to `/cb`). */
+  more: Record<string, Partial<WeComStrategyOptions>> = {},
+  /** Replaces the recording verify (any form; with `passReqToCallback: true` in `options` for the request form). */
+  verify?: (...args: never[]) => void,
 ): Promise<WeComApp> {
   const app = express();
   const pp = new passport.Passport();
@@ -41,22 +45,20 @@ export async function startWeComApp(
   pp.deserializeUser((user: Express.User, done) => done(null, user));
   app.use(pp.initialize());
   app.use(pp.session());
-  const strategy = new WeComStrategy(
-    {
-      ...mock.apps.wecom,
-      authorizationURL: mock.wecom.authorizationURL,
-      loginURL: mock.wecom.loginURL,
-      apiBaseURL: mock.wecom.apiBaseURL,
-      callbackURL: '/cb',
-      ...options,
-    },
-    (profile, done) => {
-      profiles.push(profile);
-      done(null, { id: profile.id, kind: profile.kind });
-    },
+  const recording = (profile: WeComProfile, done: VerifyCallback): void => {
+    profiles.push(profile);
+    done(null, { id: profile.id, kind: profile.kind });
+  };
+  const strategy = new (WeComStrategy as unknown as new (o: object, v: unknown) => WeComStrategy)(
+    { ...strategyOptions(mock), callbackURL: '/cb', ...options },
+    verify ?? recording,
   );
   pp.use(strategy);
   app.get('/login', pp.authenticate('wecom'));
+  for (const [name, extra] of Object.entries(more)) {
+    pp.use(name, new WeComStrategy({ ...strategyOptions(mock), callbackURL: '/cb', ...extra, name }));
+    app.get(`/login-${name}`, pp.authenticate(name));
+  }
   app.get('/cb', (req, res, next) => {
     pp.authenticate('wecom', (err: Error | null, user: Express.User | false, info: unknown, status?: number) => {
       if (err) {
@@ -109,4 +111,14 @@ export async function logInAs(
   mock.setWeComAutoConsent({ user, decision: 'allow' });
   const res = await browser.get(await weComCallbackURL(browser, app.url));
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The emulator's main WeCom app and URLs, as strategy options. */
+export function strategyOptions(mock: MockWeChat): WeComStrategyOptions {
+  return {
+    ...mock.apps.wecom,
+    authorizationURL: mock.wecom.authorizationURL,
+    loginURL: mock.wecom.loginURL,
+    apiBaseURL: mock.wecom.apiBaseURL,
+  };
 }
