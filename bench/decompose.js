@@ -18,6 +18,15 @@ const stats = require('./stats');
 const { installSafetyNet, startTlsEmulator, startContestant, cpuMs } = require('./harness');
 const { makeSnapshot } = require('./snapshot');
 
+if (process.argv.includes('--help')) {
+  console.log(`node bench/decompose.js [rounds=10] [logins per round=1000] [options]   (as root)
+  --build                     compile lib/ into the run's snapshot instead of copying dist/cjs
+  --variant=NAME=DIR          one more contestant: this package loaded from DIR (bench/variant.js builds one)
+  --contestant=NAME=SCRIPT    one more contestant script under bench/
+  --diagnostics               one more contestant: this package with a subscriber on every diagnostics
+                              channel (docs/diagnostics.md), beside the package with none`);
+  process.exit(0);
+}
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const ROUNDS = Number(positional[0] || 10);
 const N = Number(positional[1] || 1000);
@@ -39,6 +48,12 @@ const EXTRA = process.argv.filter((a) => a.startsWith('--contestant=')).map((a) 
   if (!name || !script) throw new Error(`--contestant: expected NAME=SCRIPT, got ${a}`);
   return [name, script];
 });
+// --diagnostics: this package again, with a subscriber on every diagnostics
+// channel (what an APM or the example app's /metrics attaches), to show the
+// cost of publishing beside the package with no subscriber (which builds nothing).
+const DIAGNOSTICS = process.argv.includes('--diagnostics')
+  ? [['passport-wechat-oauth2 + subscriber', 'contestants/passport-wechat-oauth2.js', { BENCH_DIAGNOSTICS: '1' }]]
+  : [];
 const CONCURRENCY = 50;
 const CONTESTANTS = [
   ['floor', 'contestants/floor.js'],
@@ -46,6 +61,7 @@ const CONTESTANTS = [
   ...EXTRA,
   ['passport-wechat-oauth2', 'contestants/passport-wechat-oauth2.js'],
   ...VARIANTS,
+  ...DIAGNOSTICS,
 ];
 
 installSafetyNet('decompose', 20 * 60 * 1000);
