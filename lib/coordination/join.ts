@@ -89,10 +89,11 @@ export function replayOutcome(
     (done) => reverify(outcome.login, done),
     (verified) => {
       if (verified.kind === 'success') {
-        return actions.success(verified.user as Express.User, {
-          ...(outcome.info as object),
-          ...(verified.info as object),
-        });
+        const info =
+          outcome.info === undefined && verified.info === undefined
+            ? undefined
+            : { ...(outcome.info as object), ...(verified.info as object) };
+        return actions.success(verified.user as Express.User, info);
       }
       replayOutcome(verified, actions, reverify);
     },
