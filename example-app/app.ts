@@ -322,31 +322,34 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // ---- Passport and the strategy (a private Passport instance: several apps may live in one process).
     const authenticator = new passport.Passport();
     const stateStore = stateStoreFor(config, coordination?.seen);
-    const strategy = new WeChatStrategy(
-      {
-        client: 'auto',
-        scope: 'snsapi_userinfo',
-        ...(wechat.mp ? { appID: wechat.mp.appID, appSecret: wechat.mp.appSecret } : {}),
-        ...(wechat.web ? { web: { appID: wechat.web.appID, appSecret: wechat.web.appSecret } } : {}),
-        callbackURL: wechat.callbackURL,
-        ...(wechat.authorizationURL ? { authorizationURL: wechat.authorizationURL } : {}),
-        ...(wechat.qrconnectURL ? { qrconnectURL: wechat.qrconnectURL } : {}),
-        ...(wechat.apiBaseURL ? { apiBaseURL: wechat.apiBaseURL } : {}),
-        ...(stateStore ? { store: stateStore } : {}),
-        ...(coordination ? { deduplicator: coordination.deduplicator } : {}),
-        proxy: config.trustProxy,
-      },
-      (
-        _accessToken: string,
-        _refreshToken: string,
-        profile: WeChatProfile,
-        done: (err: unknown, user?: Express.User) => void,
-      ) => {
-        // A real app would find or create its own account here (keyed by unionid, or appID + openid).
-        done(null, userFromProfile(profile) as unknown as Express.User);
-      },
-    );
-    authenticator.use('wechat', strategy);
+    // WeChat's strategy when WeChat is configured (real WeCom alone leaves it out).
+    const strategy =
+      (site.clients.mp || site.clients.web) &&
+      new WeChatStrategy(
+        {
+          client: 'auto',
+          scope: 'snsapi_userinfo',
+          ...(wechat.mp ? { appID: wechat.mp.appID, appSecret: wechat.mp.appSecret } : {}),
+          ...(wechat.web ? { web: { appID: wechat.web.appID, appSecret: wechat.web.appSecret } } : {}),
+          callbackURL: wechat.callbackURL,
+          ...(wechat.authorizationURL ? { authorizationURL: wechat.authorizationURL } : {}),
+          ...(wechat.qrconnectURL ? { qrconnectURL: wechat.qrconnectURL } : {}),
+          ...(wechat.apiBaseURL ? { apiBaseURL: wechat.apiBaseURL } : {}),
+          ...(stateStore ? { store: stateStore } : {}),
+          ...(coordination ? { deduplicator: coordination.deduplicator } : {}),
+          proxy: config.trustProxy,
+        },
+        (
+          _accessToken: string,
+          _refreshToken: string,
+          profile: WeChatProfile,
+          done: (err: unknown, user?: Express.User) => void,
+        ) => {
+          // A real app would find or create its own account here (keyed by unionid, or appID + openid).
+          done(null, userFromProfile(profile) as unknown as Express.User);
+        },
+      );
+    if (strategy) authenticator.use('wechat', strategy);
     if (wecom.app) {
       authenticator.use(
         'wecom',
@@ -424,6 +427,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       if (requested !== 'mp' && requested !== 'web' && requested !== 'auto') {
         return html(res, 400, errorPage(400, 'client must be mp, web or auto.', site));
       }
+      if (!strategy) return html(res, 400, errorPage(400, 'WeChat login is not configured (set WECHAT_APP_ID).', site));
       let client: 'mp' | 'web' | 'auto' = requested;
       if (client === 'auto' && site.clients.mp !== site.clients.web) client = site.clients.mp ? 'mp' : 'web';
       if (client !== 'auto' && !site.clients[client]) {
@@ -488,7 +492,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
           },
         )(req, res, next);
       }) as RequestHandler;
-    app.get(new URL(wechat.callbackURL, 'http://callback.invalid').pathname, finishLogin('wechat'));
+    if (strategy) app.get(new URL(wechat.callbackURL, 'http://callback.invalid').pathname, finishLogin('wechat'));
     if (site.clients.wecom)
       app.get(new URL(wecom.callbackURL, 'http://callback.invalid').pathname, finishLogin('wecom'));
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 /**
  * `mock`: no WeChat account; the app starts the bundled emulator in-process.
  * `standalone-mock`: `WECHAT_MOCK_URL` points at a `wechat-mock` server shared by several instances.
- * `real`: `WECHAT_APP_ID` / `WECHAT_WEB_APP_ID` are set; real WeChat, no emulator.
+ * `real`: `WECHAT_APP_ID` / `WECHAT_WEB_APP_ID` (or `WECOM_CORP_ID`) are set; real WeChat / WeCom, no emulator.
  */
 export type WeChatMode = 'mock' | 'standalone-mock' | 'real';
 
@@ -34,12 +34,31 @@ export interface WeChatConfig {
   apiBaseURL?: readonly string[];
 }
 
+export interface WeComCredentials {
+  corpID: string;
+  agentID: string;
+  agentSecret: string;
+}
+
+/** WeCom (企业微信) login of a self-built app (自建应用): in the WeCom client, or the browser login's QR page. */
+export interface WeComConfig {
+  /** Unset: WeCom login is disabled. In `mock` mode it is filled from the emulator at startup. */
+  app?: WeComCredentials;
+  /** Absolute, or relative to the request (`/auth/wecom/callback`, the default in the mock modes). */
+  callbackURL: string;
+  /** Endpoint overrides (`standalone-mock`); the strategy's real-WeCom defaults otherwise. */
+  authorizationURL?: string;
+  loginURL?: string;
+  apiBaseURL?: string;
+}
+
 export type StateStoreConfig = { kind: 'session' } | { kind: 'signed'; secret: string };
 
 export interface AppConfig {
   port: number;
   mode: WeChatMode;
   wechat: WeChatConfig;
+  wecom: WeComConfig;
   session: {
     secret: string;
     /** True when SESSION_SECRET was unset and a random one was made up (dev only). */
@@ -75,8 +94,16 @@ export const MOCK_DEFAULT_APPS: Readonly<{ mp: AppCredentials; web: AppCredentia
   web: Object.freeze({ appID: 'wxmock0000000web01', appSecret: '6d6f636b2d7765622d73656372657431' }),
 });
 
+/** The emulator's fixed WeCom corp and main app (lib/testing/wecom/fixture.ts), for `standalone-mock` mode. */
+export const MOCK_DEFAULT_WECOM: Readonly<WeComCredentials> = Object.freeze({
+  corpID: 'ww6d6f636b636f7270',
+  agentID: '1000002',
+  agentSecret: 'AXO_Qq8-02od4LtxNycqn-6FBu3VRTZvh5u7-QVM_bM',
+});
+
 export const DEFAULT_PORT = 3000;
 export const CALLBACK_PATH = '/auth/wechat/callback';
+export const WECOM_CALLBACK_PATH = '/auth/wecom/callback';
 
 export interface LoadConfigOptions {
   /** Source of the random development session secret. */
@@ -125,6 +152,38 @@ function credentials(env: Env, idVar: string, secretVar: string): AppCredentials
   return { appID, appSecret };
 }
 
+/** WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_AGENT_SECRET: all three or none. */
+function weComCredentials(env: Env): WeComCredentials | undefined {
+  const names = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_AGENT_SECRET'] as const;
+  const [corpID, agentID, agentSecret] = names.map((name) => read(env, name));
+  if (!corpID && !agentID && !agentSecret) return undefined;
+  const missing = names.filter((name) => !read(env, name));
+  if (missing.length > 0) {
+    const set = names.filter((name) => read(env, name));
+    throw new ConfigError(`${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but ${missing.join(' and ')} not`);
+  }
+  if (!/^\d+$/.test(agentID as string)) throw new ConfigError("WECOM_AGENT_ID must be the app's numeric AgentId");
+  return { corpID: corpID as string, agentID: agentID as string, agentSecret: agentSecret as string };
+}
+
+function weComCallbackFrom(env: Env, required: boolean): string {
+  const raw = read(env, 'WECOM_CALLBACK_URL');
+  if (!raw) {
+    if (required)
+      throw new ConfigError(
+        `WECOM_CALLBACK_URL is required with real WeCom credentials (e.g. https://your.domain${WECOM_CALLBACK_PATH}); its host must be the app's 可信域名`,
+      );
+    return WECOM_CALLBACK_PATH;
+  }
+  if (raw.startsWith('/')) {
+    if (required)
+      throw new ConfigError('WECOM_CALLBACK_URL must be absolute with real WeCom (WeCom checks its domain)');
+    return raw;
+  }
+  httpURL(raw, 'WECOM_CALLBACK_URL');
+  return raw;
+}
+
 function callbackFrom(env: Env, required: boolean): string {
   const raw = read(env, 'WECHAT_CALLBACK_URL');
   if (!raw) {
@@ -150,16 +209,20 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   const port = parsePort(read(env, 'PORT'), 'PORT', DEFAULT_PORT);
   const mp = credentials(env, 'WECHAT_APP_ID', 'WECHAT_APP_SECRET');
   const web = credentials(env, 'WECHAT_WEB_APP_ID', 'WECHAT_WEB_APP_SECRET');
+  const wecomApp = weComCredentials(env);
   const mockURLRaw = read(env, 'WECHAT_MOCK_URL');
 
   let mode: WeChatMode;
   let wechat: WeChatConfig;
-  if (mp || web) {
+  let wecom: WeComConfig;
+  if (mp || web || wecomApp) {
     mode = 'real';
-    if (mockURLRaw) warnings.push('WECHAT_MOCK_URL is ignored because real WeChat credentials are set.');
+    if (mockURLRaw)
+      warnings.push(`WECHAT_MOCK_URL is ignored because real ${mp || web ? 'WeChat' : 'WeCom'} credentials are set.`);
     if (!mp) warnings.push('WECHAT_APP_ID is not set: in-WeChat (Official Account) login is disabled.');
     if (!web) warnings.push('WECHAT_WEB_APP_ID is not set: QR (website app) login is disabled.');
-    wechat = { mp, web, callbackURL: callbackFrom(env, true), mockPort: 0 };
+    wechat = { mp, web, callbackURL: callbackFrom(env, Boolean(mp || web)), mockPort: 0 };
+    wecom = { app: wecomApp, callbackURL: weComCallbackFrom(env, Boolean(wecomApp)) };
   } else if (mockURLRaw) {
     mode = 'standalone-mock';
     const url = httpURL(mockURLRaw, 'WECHAT_MOCK_URL');
@@ -174,12 +237,20 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       qrconnectURL: `${base}/connect/qrconnect`,
       apiBaseURL: [base, `${base}/api2`],
     };
+    wecom = {
+      app: { ...MOCK_DEFAULT_WECOM },
+      callbackURL: weComCallbackFrom(env, false),
+      authorizationURL: `${base}/connect/oauth2/authorize`,
+      loginURL: `${base}/wwlogin/sso/login`,
+      apiBaseURL: base,
+    };
   } else {
     mode = 'mock';
     wechat = {
       callbackURL: callbackFrom(env, false),
       mockPort: parsePort(read(env, 'WECHAT_MOCK_PORT'), 'WECHAT_MOCK_PORT', 0),
     };
+    wecom = { callbackURL: weComCallbackFrom(env, false) };
   }
 
   const configuredSecret = read(env, 'SESSION_SECRET');
@@ -216,6 +287,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     port,
     mode,
     wechat,
+    wecom,
     session: { secret, generatedSecret: !configuredSecret, redisURL: redisRaw, cookieName: 'wechat-example.sid' },
     trustProxy: parseBool(read(env, 'TRUST_PROXY'), 'TRUST_PROXY'),
     stateStore,
