@@ -100,7 +100,11 @@ export class WeComStrategy {
   /** Starts a login, or finishes one on the callback route (WeCom's `code` and `state`). */
   authenticate(req: Request, options: WeComAuthenticateOptions = {}): void {
     const query = readCallback(req, 'WeCom');
-    if (query.kind === 'fail') return this.fail(query.info, query.status);
+    if (query.kind === 'fail') {
+      const state = (req.query as { state?: unknown }).state;
+      const client = typeof state === 'string' ? clientOfState(state, CLIENT_TAGS) : undefined;
+      return this.redirectLogin.refuse(this, this.labels(client), query.info, query.status);
+    }
     const callbackURL = options.callbackURL ?? this.config.callbackURL;
     if (!callbackURL) {
       return this.error(
@@ -140,7 +144,9 @@ export class WeComStrategy {
     const client =
       clientOfState(state, CLIENT_TAGS) ?? (this.config.client === 'auto' ? undefined : this.config.client);
     if (!client) {
-      return this.fail(
+      return this.redirectLogin.refuse(
+        this,
+        this.labels(undefined),
         {
           message: 'invalid_state',
           detail: 'The callback carried no state, or one this app did not issue.',
@@ -150,6 +156,7 @@ export class WeComStrategy {
     }
     const config = this.config;
     this.redirectLogin.callback(req, this, {
+      ...this.labels(client),
       key: ['wecom-callback', config.corpID, config.agentID ?? '', state, code],
       lead: (leader) => this.redeem(req, leader, { client, code, state, redirectURI }),
       reverify: (login, done) => this.runVerify(req, login as WeComProfile, done),
@@ -186,6 +193,14 @@ export class WeComStrategy {
         (err: Error) => leader.error(err),
       );
     });
+  }
+
+  /** How this login is named in the diagnostics events: `wecom` inside WeCom, `wecom-web` in a browser. */
+  private labels(client: WeComClient | undefined): { strategy: string; surface: string } {
+    return {
+      strategy: this.name,
+      surface: client === undefined ? 'unknown' : client === 'wecom' ? 'wecom' : 'wecom-web',
+    };
   }
 
   private runVerify(req: Request, profile: WeComProfile, done: VerifyCallback): void {
