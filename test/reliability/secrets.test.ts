@@ -3,9 +3,14 @@
  * code, transport faults, userinfo/refresh errors, an unreachable API),
  * capture everything printed and every error, and grep all of it — plus
  * String(err), err.stack, util.inspect(err) and JSON.stringify(err) — for the
- * app secrets, the codes and the tokens the emulator issued.
+ * app secrets, the codes and the tokens the emulator issued. WeCom too: the
+ * agent secrets, codes, corp tokens and user_tickets, through a success, each
+ * failure and the 40001/60020/50001 errors, in answers, headers, errors, log
+ * lines and util.inspect of the strategy and the profiles.
  */
 import util from 'node:util';
+import axios, { type AxiosInstance } from 'axios';
+import type { WeComStrategyOptions } from '../../lib';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import type { FaultKind } from '../../lib/testing/types';
 import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
@@ -20,6 +25,7 @@ import {
   WECHAT_UA,
   type Harness,
 } from '../example-app/helpers';
+import { startWeComApp, weComCallbackURL, WXWORK_UA, type WeComApp } from '../wecom/helpers';
 import { recordDiagnostics } from '../diagnostics/record';
 
 // Every diagnostics channel, subscribed for the whole file: every payload published is searched too.
@@ -359,6 +365,181 @@ describe('Mini Program and mobile app: session_key, phone codes and access token
     for (const [i, text] of texts.entries())
       for (const secret of secretsList)
         if (text.includes(secret)) leaks.push(`text[${i}] contains ${secret.slice(0, 6)}…`);
+    expect(leaks).toEqual([]);
+  });
+});
+
+describe('WeCom: the corp token, user_ticket, agent secret and codes', () => {
+  const WRONG_AGENT_SECRET = 'wrongAgentSecret0123456789abcdefghijklmnopq';
+  /** What WeCom's answers carried: every corp token and user_ticket the strategies received. */
+  const issued = new Set<string>();
+  const texts: Array<[string, string]> = [];
+  const weComCodes: string[] = [];
+  const apps: WeComApp[] = [];
+
+  /** An axios instance that notes the tokens and user_tickets in WeCom's answers (bodies arrive as text). */
+  function recordingClient(): AxiosInstance {
+    const client = axios.create();
+    client.interceptors.response.use((res) => {
+      const body = typeof res.data === 'string' ? res.data : JSON.stringify(res.data);
+      for (const m of body.matchAll(/"(access_token|user_ticket)":"([^"]+)"/g)) issued.add(m[2] as string);
+      return res;
+    });
+    return client;
+  }
+
+  async function app(options: Partial<WeComStrategyOptions>): Promise<WeComApp> {
+    const started = await startWeComApp(mock, { timeout: 300, httpClient: recordingClient(), ...options });
+    apps.push(started);
+    return started;
+  }
+
+  /** One login as `user` through `target`; records the code, the answer's body and headers. */
+  async function weComLogin(target: WeComApp, user: string, ua = WXWORK_UA) {
+    const browser = new Browser(ua);
+    mock.setWeComAutoConsent({ user, decision: 'allow' });
+    try {
+      const cb = await weComCallbackURL(browser, target.url);
+      const code = new URL(cb).searchParams.get('code');
+      if (code) weComCodes.push(code);
+      const res = await browser.get(cb);
+      const text = await res.text();
+      texts.push([`body of ${user}`, text], [`headers of ${user}`, JSON.stringify([...res.headers])]);
+      return { status: res.status, body: JSON.parse(text) as Record<string, any>, cb };
+    } finally {
+      mock.setWeComAutoConsent(null);
+    }
+  }
+
+  afterAll(async () => {
+    mock.configureWeCom('wecom', { trustedIPs: ['127.0.0.1', '::1'], domains: ['localhost', '127.0.0.1'] });
+    for (const a of apps) await a.close();
+  });
+
+  it('provokes every WeCom outcome: success with a user_ticket, each failure, 60020, 50001, a wrong secret', async () => {
+    const sensitive = await app({ scope: 'snsapi_privateinfo', profile: 'sensitive' });
+    const member = await app({ profile: 'member' });
+    const web = await app({ client: 'web', profile: 'member' });
+    const wrong = await app({ agentSecret: WRONG_AGENT_SECRET });
+
+    // Success: privateinfo with the sensitive profile (a user_ticket), and the browser login.
+    expect((await weComLogin(sensitive, 'zhangsan')).status).toBe(200);
+    expect(sensitive.profiles[0]?.emails?.length).toBeGreaterThan(0);
+    expect((await weComLogin(web, 'lisi', 'Mozilla/5.0 (Macintosh) Chrome/126.0')).status).toBe(200);
+    expect([...issued].length).toBeGreaterThanOrEqual(2); // a corp token and the user_ticket
+
+    // Failures: not_member, not_in_app_scope, invalid_code (a code redeemed elsewhere), the replay, access_denied.
+    expect((await weComLogin(member, 'guest')).body.failed.message).toBe('not_member');
+    expect((await weComLogin(member, 'customer')).body.failed.message).toBe('not_member');
+    expect((await weComLogin(member, 'wangwu')).body.failed.message).toBe('not_in_app_scope');
+    {
+      const browser = new Browser(WXWORK_UA);
+      const start = await browser.get(`${member.url}/login`);
+      const state = new URL(start.headers.get('location') as string).searchParams.get('state') as string;
+      const code = mock.wecomCode('lisi', { redirectURI: `${member.url}/cb` });
+      weComCodes.push(code);
+      const token = await member.strategy.accessTokens.getAccessToken();
+      await fetch(`${mock.wecom.apiBaseURL}/cgi-bin/auth/getuserinfo?access_token=${token}&code=${code}`);
+      const res = await browser.get(`${member.url}/cb?code=${code}&state=${state}`);
+      const text = await res.text();
+      texts.push(['body of invalid_code', text], ['headers of invalid_code', JSON.stringify([...res.headers])]);
+      expect(JSON.parse(text).failed).toMatchObject({ message: 'invalid_code', errcode: 40029 });
+      const replayed = await new Browser(WXWORK_UA).get(`${member.url}/cb?code=${code}&state=${state}`);
+      texts.push(['body of the replay', await replayed.text()]);
+      expect(replayed.status).toBe(403);
+      const denied = await browser.get(`${member.url}/cb?state=${state}`);
+      texts.push(['body of access_denied', await denied.text()]);
+      expect(denied.status).toBe(403);
+    }
+
+    // Errors: a wrong secret (40001), an untrusted server IP (60020), an untrusted callback host (50001).
+    const wrongSecret = await weComLogin(wrong, 'zhangsan');
+    expect(wrongSecret.status).toBe(500);
+    expect(wrongSecret.body.error).toMatch(/40001/);
+    mock.configureWeCom('wecom', { trustedIPs: ['10.0.0.1'] });
+    const untrustedIP = await weComLogin(member, 'lisi');
+    expect(untrustedIP.status).toBe(500);
+    expect(untrustedIP.body.error).toMatch(/60020/);
+    mock.configureWeCom('wecom', { trustedIPs: ['127.0.0.1', '::1'], domains: ['example.com'] });
+    const untrustedHost = await weComLogin(member, 'lisi');
+    expect(untrustedHost.status).toBe(500);
+    expect(untrustedHost.body.error).toMatch(/50001/);
+    mock.configureWeCom('wecom', { domains: ['localhost', '127.0.0.1'] });
+    // A rotated token (42001, fetched again) is a secret too.
+    mock.expireWeComTokens('wecom');
+    expect((await weComLogin(sensitive, 'lisi')).status).toBe(200);
+
+    const weComErrors = apps.flatMap((a) => a.errors);
+    expect(weComErrors.map((e) => e.name)).toEqual(['WeComAPIError', 'WeComAPIError', 'WeComAPIError']);
+    for (const err of weComErrors) {
+      console.error('wecom login error:', err);
+      console.log(util.inspect(err, { depth: 5, showHidden: true }));
+      for (const [j, t] of errorTexts(err).entries()) texts.push([`${err.name}.${j}`, t]);
+    }
+    for (const a of apps) {
+      for (const [i, p] of a.profiles.entries())
+        texts.push([`inspect(profile ${i})`, util.inspect(p, { depth: 9, showHidden: true })]);
+      texts.push(['inspect(strategy)', util.inspect(a.strategy, { depth: 9, showHidden: true })]);
+      texts.push(['inspect(accessTokens)', util.inspect(a.strategy.accessTokens, { depth: 9, showHidden: true })]);
+    }
+  });
+
+  it('finds none of them in any answer, header, error, log line or inspect output', () => {
+    const list = [
+      mock.apps.wecom.agentSecret,
+      mock.apps.wecomOther.agentSecret,
+      WRONG_AGENT_SECRET,
+      ...weComCodes,
+      ...issued,
+    ].filter((s) => s.length >= 8);
+    expect(weComCodes.length).toBeGreaterThanOrEqual(10);
+    expect(issued.size).toBeGreaterThanOrEqual(4); // two corp tokens (before and after the expiry) and two user_tickets
+    const haystacks = [...texts, ...printed.map((t, i) => [`printed[${i}]`, t] as [string, string])];
+    const leaks: string[] = [];
+    for (const [where, text] of haystacks)
+      for (const secret of list) if (text.includes(secret)) leaks.push(`${where} contains ${secret.slice(0, 6)}…`);
+    expect(leaks).toEqual([]);
+  });
+});
+
+describe('example app pages and logs: WeCom', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startApp();
+  });
+  afterAll(async () => {
+    h.mock.configureWeCom('wecom', { trustedIPs: ['127.0.0.1', '::1'] });
+    await h.close();
+  });
+
+  it('never contain the agent secret or a code, through success, not_member and a 60020 error page', async () => {
+    const codesSeen: string[] = [];
+    for (const [user, setup] of [
+      ['lisi', () => undefined],
+      ['guest', () => undefined],
+      ['zhangsan', () => h.mock.configureWeCom('wecom', { trustedIPs: ['10.0.0.1'] })],
+    ] as const) {
+      setup();
+      const browser = new TestBrowser(h, WXWORK_UA);
+      const start = await browser.get('/auth/wecom');
+      h.mock.setWeComAutoConsent({ user, decision: 'allow' });
+      const back = await browser.get(start.location as string);
+      h.mock.setWeComAutoConsent(null);
+      const code = new URL(back.location as string).searchParams.get('code');
+      if (code) codesSeen.push(code);
+      const callback = await browser.get(back.location as string);
+      if (callback.location) await browser.get(callback.location);
+    }
+    expect(h.bodies.some((b) => b.includes('errcode 60020'))).toBe(true);
+    expect(h.logs.some((l) => l.includes('60020'))).toBe(true);
+    const list = [h.mock.apps.wecom.agentSecret, TEST_SESSION_SECRET, ...codesSeen];
+    expect(codesSeen).toHaveLength(3);
+    const leaks: string[] = [];
+    for (const [where, text] of [
+      ...h.bodies.map((b, i) => [`body[${i}]`, b]),
+      ...h.logs.map((l, i) => [`log[${i}]`, l]),
+    ])
+      for (const secret of list) if (text.includes(secret)) leaks.push(`${where} contains ${secret.slice(0, 6)}…`);
     expect(leaks).toEqual([]);
   });
 });
