@@ -125,8 +125,15 @@ export interface WeComAuthenticateOptions {
 }
 
 /** Why a WeCom login failed without being an error (the `info` given to `fail`). */
+/** `login_interrupted` (503): a duplicate callback whose first request's instance died before it finished; log in again. */
 export type WeComFailureReason =
-  'access_denied' | 'invalid_code' | 'not_member' | 'not_in_app_scope' | 'invalid_state' | 'invalid_request';
+  | 'access_denied'
+  | 'invalid_code'
+  | 'not_member'
+  | 'not_in_app_scope'
+  | 'invalid_state'
+  | 'invalid_request'
+  | 'login_interrupted';
 
 export interface WeComFailureInfo extends LoginFailureInfo {
   message: WeComFailureReason;
