@@ -15,8 +15,11 @@
 //                through a relay (bench/relay.js) that delays each direction
 //                by MS/2; a full run includes them at 5 and 30 ms
 //   --no-rtt     skip the network-delay rows
-//   --no-redis   skip the Redis row (also skipped, with a notice, when
-//                redis-server is not installed, unless REQUIRE_REDIS=1)
+//   --no-redis   skip the Redis rows, standalone and cluster (also skipped,
+//                with a notice, when redis-server is not installed, unless
+//                REQUIRE_REDIS=1)
+//   --no-redis-cluster  skip only the Redis Cluster row (3 masters the bench
+//                starts; skipped with a notice without redis-cli)
 //   --build      compile lib/ into the run's package snapshot (snapshot.js)
 //                instead of copying dist/cjs
 // See bench/README.md.
@@ -75,6 +78,8 @@ const SURFACES = {
 const WORKLOADS = RTT_ONLY ? [] : ['userinfo', 'base', 'authorize', ...Object.keys(SURFACES)].filter((w) => ONLY.length === 0 || ONLY.includes(w));
 const RTT_WORKLOADS = (QUICK ? ['userinfo'] : ['userinfo', 'base']).filter((w) => ONLY.length === 0 || ONLY.includes(w));
 const WITH_REDIS = !args.includes('--no-redis') && !PROFILE && WORKLOADS.some((w) => w === 'userinfo' || w === 'base');
+const WITH_REDIS_CLUSTER = WITH_REDIS && !args.includes('--no-redis-cluster');
+const CLUSTER_MASTERS = 3;
 const BUILD = args.includes('--build');
 const ONLY_CONCURRENCY = Number((args.find((a) => a.startsWith('--concurrency=')) || '').slice('--concurrency='.length)) || 0;
 const CONCURRENCIES = [1, 50].filter((c) => !ONLY_CONCURRENCY || c === ONLY_CONCURRENCY);
@@ -138,7 +143,7 @@ async function emulatorCounters(emulator) {
 }
 
 // ---------------------------------------------------------------- contestants
-const { CONTESTANTS, OURS, REDIS_ROW } = require('./report');
+const { CONTESTANTS, OURS, REDIS_ROW, REDIS_CLUSTER_ROW } = require('./report');
 const { Driver } = require('./driver');
 const stats = require('./stats');
 
@@ -161,7 +166,7 @@ async function startContestant(name, { certs, app, scope, tag, profile, extra, s
 // emulator's keep-alive timeout (Node's default 5 s) while the driver prepares:
 // an idle gap the real traffic would not have must not cost new connections.
 async function batch(ctx, c, workload, n, chunkSize) {
-  const out = { n: 0, latencies: [], wallMs: 0, prepareMs: 0, cpuMs: 0, errors: [], counters: stats.emptyCounters(), redisCommands: {}, firstTimedAt: null };
+  const out = { n: 0, latencies: [], wallMs: 0, prepareMs: 0, cpuMs: 0, errors: [], counters: stats.emptyCounters(), redisCommands: {}, redisByNode: {}, firstTimedAt: null };
   for (let done = 0; done < n; done += chunkSize) {
     const k = Math.min(chunkSize, n - done);
     let res;
@@ -177,10 +182,19 @@ async function batch(ctx, c, workload, n, chunkSize) {
       out.prepareMs += Date.now() - p0;
       before = await emulatorCounters(ctx.emulator);
       cpu0 = await cpuMs(c.child);
-      const redis0 = c.redisPort ? await redis.commandCounts(c.redisPort) : null;
+      // The Redis rows: INFO commandstats of every server (the cluster's masters) before and
+      // after, once the counts have settled (the outcome's SET may land after the answer).
+      const redis0 = c.redisPorts ? await redis.settledCounts(c.redisPorts) : null;
       if (out.firstTimedAt === null) out.firstTimedAt = Date.now();
       res = await c.driver.timedCallbacks(items);
-      if (redis0) out.redisCommands = redis.addCounts(out.redisCommands, redis.diffCounts(redis0, await redis.commandCounts(c.redisPort)));
+      if (redis0) {
+        const redis1 = await redis.settledCounts(c.redisPorts);
+        c.redisPorts.forEach((p, i) => {
+          const d = redis.diffCounts(redis0[i], redis1[i]);
+          out.redisCommands = redis.addCounts(out.redisCommands, d);
+          out.redisByNode = redis.addCounts(out.redisByNode, { [`127.0.0.1:${p}`]: Object.values(d).reduce((a, b) => a + b, 0) });
+        });
+      }
     }
     out.cpuMs += (await cpuMs(c.child)) - cpu0;
     const after = await emulatorCounters(ctx.emulator);
@@ -195,8 +209,8 @@ async function batch(ctx, c, workload, n, chunkSize) {
 
 // One workload at one concurrency, every contestant side by side. With `rtt`
 // the contestants reach the emulator through ctx.relay (the point is then
-// named userinfo-rtt30-c1 and so on); ctx.redis adds the Redis row to the
-// callback workloads on loopback.
+// named userinfo-rtt30-c1 and so on); ctx.redis adds the Redis row, and
+// ctx.redisCluster the Redis Cluster row, to the callback workloads on loopback.
 async function runPoint(ctx, workload, concurrency, rtt = 0) {
   const point = rtt ? `${workload}-rtt${rtt}-c${concurrency}` : `${workload}-c${concurrency}`;
   const config = rtt ? RTT_CONFIG : CONFIG;
@@ -207,9 +221,10 @@ async function runPoint(ctx, workload, concurrency, rtt = 0) {
   const warmup = config.warmup[key];
   const chunk = workload === 'authorize' ? n : config.chunk[key];
   const roundWarmup = workload === 'authorize' ? 0 : config.roundWarmup[key];
-  // The Redis row: callback workloads on loopback (in the quick smoke run, userinfo only).
-  const withRedis = ctx.redis && !rtt && (workload === 'userinfo' || (workload === 'base' && !QUICK));
-  const names = surface ? [OURS, 'floor'] : withRedis ? [OURS, REDIS_ROW, ...CONTESTANTS.slice(1)] : CONTESTANTS;
+  // The Redis rows: callback workloads on loopback (in the quick smoke run, userinfo only).
+  const redisCallback = !rtt && (workload === 'userinfo' || (workload === 'base' && !QUICK));
+  const redisRows = redisCallback ? [ctx.redis && REDIS_ROW, ctx.redisCluster && REDIS_CLUSTER_ROW].filter(Boolean) : [];
+  const names = surface ? [OURS, 'floor'] : [OURS, ...redisRows, ...CONTESTANTS.slice(1)];
   const info = ctx.emulator.info;
   log(`${point}: starting contestants (scope ${scope}; ${config.rounds} round(s) × ${n} timed, warm-up ${warmup})`);
   const contestants = [];
@@ -217,15 +232,18 @@ async function runPoint(ctx, workload, concurrency, rtt = 0) {
     // Started side by side (each is idle until driven); the slowest start sets the pace.
     const started = await Promise.allSettled(names.map((name) => {
       const profile = PROFILE && (name === OURS || name === 'floor');
-      const extra = surface ? surface.extra ? surface.extra(info) : {} : name === REDIS_ROW ? { redisURL: ctx.redis.url } : {};
+      const extra = surface ? surface.extra ? surface.extra(info) : {}
+        : name === REDIS_ROW ? { redisURL: ctx.redis.url }
+          : name === REDIS_CLUSTER_ROW ? { redisCluster: ctx.redisCluster.rootNodes.map((n) => n.url) } : {};
       const app = surface && surface.app ? surface.app(info) : ctx.app;
-      return startContestant(name, { certs: ctx.certs, app, scope, tag: point, profile, extra, script: surface && surface.scripts[name] });
+      const script = surface ? surface.scripts[name] : name === REDIS_CLUSTER_ROW ? REDIS_ROW : undefined;
+      return startContestant(name, { certs: ctx.certs, app, scope, tag: point, profile, extra, script });
     }));
     for (const [i, s] of started.entries()) {
       if (s.status === 'rejected') continue;
       const c = s.value;
       c.driver = new Driver({ port: c.port, concurrency, ca: ctx.ca, emulatorPort: ctx.emulatorPort, codeUser: surface && surface.codeUser ? surface.codeUser(info) : undefined });
-      c.redisPort = names[i] === REDIS_ROW ? ctx.redis.port : null;
+      c.redisPorts = names[i] === REDIS_ROW ? [ctx.redis.port] : names[i] === REDIS_CLUSTER_ROW ? ctx.redisCluster.ports : null;
       c.rounds = [];
       contestants.push(c);
     }
@@ -258,12 +276,14 @@ async function runPoint(ctx, workload, concurrency, rtt = 0) {
       let errors = 0;
       let cpu = 0;
       let redisCommands = {};
+      let redisByNode = {};
       for (const b of c.rounds) {
         counters = stats.addCounters(counters, b.counters);
         logins += b.n;
         errors += b.errors.length;
         cpu += b.cpuMs;
         redisCommands = redis.addCounts(redisCommands, b.redisCommands);
+        redisByNode = redis.addCounts(redisByNode, b.redisByNode);
       }
       metrics[c.name] = {
         loginsPerSec: stats.median(c.rounds.map((b) => b.n / (b.wallMs / 1000))),
@@ -280,7 +300,12 @@ async function runPoint(ctx, workload, concurrency, rtt = 0) {
         emulatorCpuMsPerLogin: stats.round(counters.emulatorCpuMs / logins, 4),
         errorSamples: [...new Set(c.rounds.flatMap((b) => b.errors.filter(Boolean)))].slice(0, 5),
         counters,
-        ...(c.redisPort ? { redisCommands, redisCommandsPerLogin: stats.round(Object.values(redisCommands).reduce((a, b) => a + b, 0) / logins, 4) } : {}),
+        ...(c.redisPorts ? {
+          redisCommands,
+          redisCommandsPerLogin: stats.round(Object.values(redisCommands).reduce((a, b) => a + b, 0) / logins, 4),
+          // Commands per server (port), over the timed rounds: how the cluster row's keys spread over the masters.
+          redisCommandsByNode: Object.fromEntries(c.redisPorts.map((p) => [`127.0.0.1:${p}`, redisByNode[`127.0.0.1:${p}`] || 0])),
+        } : {}),
         rounds: c.rounds.map((b) => ({
           loginsPerSec: stats.round(b.n / (b.wallMs / 1000), 1),
           p50Ms: stats.round(stats.percentile(b.latencies, 50), 3),
@@ -393,7 +418,7 @@ async function maybeStartRedis(results) {
   if (!WITH_REDIS) return null;
   if (!redis.REDIS_BIN) {
     if (process.env.REQUIRE_REDIS === '1') throw new Error('REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)');
-    log('redis-server is not installed: the Redis row is skipped (apt-get install redis-server)');
+    log('redis-server is not installed: the Redis rows are skipped (apt-get install redis-server)');
     results.redis = { skipped: 'redis-server is not installed' };
     return null;
   }
@@ -401,6 +426,23 @@ async function maybeStartRedis(results) {
   log(`redis-server ready at ${server.url} (no persistence) for the Redis row`);
   results.redis = { server: redis.REDIS_BIN };
   return server;
+}
+
+// The Redis Cluster row's 3 masters, or null (with the reason in results.redis.cluster).
+async function maybeStartRedisCluster(results) {
+  if (!WITH_REDIS_CLUSTER || !redis.REDIS_BIN) return null;
+  if (!redis.REDIS_CLI) {
+    if (process.env.REQUIRE_REDIS === '1') throw new Error('REQUIRE_REDIS=1 but redis-cli is not installed next to redis-server (apt-get install redis-tools)');
+    log('redis-cli is not installed: the Redis Cluster row is skipped (apt-get install redis-tools)');
+    results.redis.cluster = { skipped: 'redis-cli is not installed' };
+    return null;
+  }
+  const t0 = Date.now();
+  const cluster = await redis.startRedisCluster({ masters: CLUSTER_MASTERS, logDir: path.join(TMP, 'logs') });
+  const startMs = Date.now() - t0;
+  log(`Redis Cluster ready in ${startMs} ms: ${CLUSTER_MASTERS} masters at 127.0.0.1:${cluster.ports.join(', ')} (no replicas, no persistence) for the Redis Cluster row`);
+  results.redis.cluster = { masters: CLUSTER_MASTERS, ports: cluster.ports, startMs };
+  return cluster;
 }
 
 async function startRelay(rtt, targetPort) {
@@ -436,7 +478,7 @@ async function main() {
     cpus: os.cpus().length,
     cpuModel: (os.cpus()[0] && os.cpus()[0].model || '').trim(),
     // A run with filters writes partial.{md,json}: latest.* is only ever a whole run.
-    mode: QUICK ? 'quick' : PROFILE ? 'profile' : ONLY.length || ONLY_CONCURRENCY || NO_SOAK || RTT_ONLY || args.includes('--no-rtt') || args.includes('--no-redis') ? 'partial' : 'full',
+    mode: QUICK ? 'quick' : PROFILE ? 'profile' : ONLY.length || ONLY_CONCURRENCY || NO_SOAK || RTT_ONLY || args.includes('--no-rtt') || args.includes('--no-redis') || args.includes('--no-redis-cluster') ? 'partial' : 'full',
     package: { commit: snapshot.commit, libDirty: snapshot.libDirty, source: snapshot.source },
     config: { rounds: CONFIG.rounds, n: CONFIG.n, nAuthorize: CONFIG.nAuthorize, warmup: CONFIG.warmup, roundWarmup: CONFIG.roundWarmup, chunk: CONFIG.chunk },
     rttConfig: RTTS.length ? { rtts: RTTS, ...RTT_CONFIG } : null,
@@ -455,6 +497,7 @@ async function main() {
   };
   let emulator = null;
   let redisServer = null;
+  let redisCluster = null;
   let relay = null;
   try {
     if (RTTS.length && RTT_WORKLOADS.length) {
@@ -479,10 +522,12 @@ async function main() {
       emulator = await harness.startTlsEmulator();
       const ctx = emulatorContext(emulator);
       ctx.redis = redisServer = await maybeStartRedis(results);
+      ctx.redisCluster = redisCluster = redisServer ? await maybeStartRedisCluster(results) : null;
       for (const workload of WORKLOADS) {
         for (const concurrency of CONCURRENCIES) record(await runPoint(ctx, workload, concurrency));
       }
       if (redisServer) { await redisServer.stop(); redisServer = null; }
+      if (redisCluster) { await redisCluster.stop(); redisCluster = null; }
       if (CONFIG.soak && !PROFILE && !NO_SOAK && WORKLOADS.includes('userinfo')) {
         results.soak = await soak(ctx, OURS);
         results.soakFloor = await soak(ctx, 'floor'); // reference: what the app setup alone does
@@ -494,6 +539,7 @@ async function main() {
     if (relay) await processes.stop(relay);
     if (emulator) await processes.stop(emulator.child);
     if (redisServer) await redisServer.stop();
+    if (redisCluster) await redisCluster.stop();
   }
   if (!RTT_ONLY) {
     log('import cost');
