@@ -5,7 +5,7 @@
  * WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_AUTHORIZATION_URL,
  * WECHAT_API_BASE_URL, WECHAT_CALLBACK_URL.
  */
-import { SignedStateStore, type VerifyCallback, type WeChatProfile } from 'passport-wechat-oauth2';
+import { SignedStateStore, type VerifyCallback, type WeChatProfile, type WeComProfile } from 'passport-wechat-oauth2';
 
 export interface AppUser {
   openid: string;
@@ -34,4 +34,16 @@ export const SESSION_SECRET = 'framework-tests-session-secret-0123456789abcdef';
 /** Tells the parent test process where the app listens. */
 export function announce(port: number): void {
   process.stdout.write(`${JSON.stringify({ port })}\n`);
+}
+
+/** What the WeCom apps keep of a login (WECOM_* env configures their strategies). */
+export interface WeComAppUser {
+  id: string;
+  userID: string | undefined;
+  name: string | undefined;
+  via: string;
+}
+
+export function weComUserFrom(profile: WeComProfile, via: string): WeComAppUser {
+  return { id: profile.id, userID: profile.userID, name: profile.displayName, via };
 }
