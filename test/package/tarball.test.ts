@@ -2,7 +2,8 @@
  * The package as npm publishes it: `npm pack`, the tarball installed (never
  * linked) into this folder, then consumer projects in consumers/ that
  * typecheck against it (skipLibCheck: false) and log in once against the
- * emulator from `passport-wechat-oauth2/testing`:
+ * emulator from `passport-wechat-oauth2/testing` (esm-nodenext and node10
+ * also once with WeComStrategy):
  * - cjs-js: CommonJS JavaScript (checked with checkJs);
  * - esm-nodenext: ESM TypeScript, nodenext, exactOptionalPropertyTypes;
  * - bundler: TypeScript with moduleResolution bundler;
@@ -51,6 +52,9 @@ function run(command: string, args: string[], cwd = HERE): string {
     );
   }
 }
+
+/** Consumers that log in with WeComStrategy too. */
+const WECOM_CONSUMERS = ['esm-nodenext', 'node10'];
 
 (missing ? describe.skip : describe)('the packed tarball', () => {
   let tarball: string;
@@ -126,8 +130,15 @@ function run(command: string, args: string[], cwd = HERE): string {
         '-p',
         path.join(HERE, 'consumers', name, 'tsconfig.json'),
       ]);
-      const printed = JSON.parse(run(process.execPath, [entry]).trim()) as { user: { openid: string; via: string } };
+      const printed = JSON.parse(run(process.execPath, [entry]).trim()) as {
+        user: { openid: string; via: string };
+        wecom?: { id: string; kind: string; via: string };
+      };
       expect(printed.user).toEqual({ openid: expect.stringMatching(/^o[A-Za-z0-9_-]{27}$/), via: name });
+      // The TypeScript consumers also log in with WeComStrategy (企业微信, the browser login), its verify untyped.
+      if (WECOM_CONSUMERS.includes(name)) {
+        expect(printed.wecom).toEqual({ id: 'ww6d6f636b636f7270/zhangsan', kind: 'member', via: name });
+      }
     }, 90_000);
   });
 

@@ -3,12 +3,18 @@ import { once } from 'node:events';
 import express = require('express');
 import session = require('express-session');
 import passport = require('passport');
-import { Strategy as WeChatStrategy, type WeChatProfile, type VerifyCallback } from 'passport-wechat-oauth2';
+import {
+  Strategy as WeChatStrategy,
+  WeComStrategy,
+  type WeChatProfile,
+  type VerifyCallback,
+} from 'passport-wechat-oauth2';
 import { createMockWeChat } from 'passport-wechat-oauth2/testing';
 
 async function main(): Promise<void> {
   const mock = await createMockWeChat();
   mock.setAutoConsent({ user: mock.users[0]!.key, decision: 'allow' });
+  mock.setWeComAutoConsent({ user: 'zhangsan', decision: 'allow' });
   passport.use(
     new WeChatStrategy(
       {
@@ -22,6 +28,19 @@ async function main(): Promise<void> {
         done(null, { openid: profile.openid, via: 'node10' }),
     ),
   );
+  // WeCom (企业微信): an untyped verify gets profile: WeComProfile from the declarations.
+  passport.use(
+    new WeComStrategy(
+      {
+        ...mock.apps.wecom,
+        authorizationURL: mock.wecom.authorizationURL,
+        loginURL: mock.wecom.loginURL,
+        apiBaseURL: mock.wecom.apiBaseURL,
+        callbackURL: '/wecom/cb',
+      },
+      (profile, done) => done(null, { id: profile.id, kind: profile.kind, via: 'node10' }),
+    ),
+  );
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user: Express.User, done) => done(null, user));
   const app = express();
@@ -30,6 +49,10 @@ async function main(): Promise<void> {
   app.use(passport.session());
   app.get('/login', passport.authenticate('wechat'));
   app.get('/cb', passport.authenticate('wechat'), (req, res) => {
+    res.json({ user: req.user });
+  });
+  app.get('/wecom/login', passport.authenticate('wecom'));
+  app.get('/wecom/cb', passport.authenticate('wecom'), (req, res) => {
     res.json({ user: req.user });
   });
   const server = app.listen(0, '127.0.0.1');
@@ -43,9 +66,14 @@ async function main(): Promise<void> {
     if (set.length > 0) cookie = set.map((c) => c.split(';')[0]).join('; ');
     return res;
   };
-  const authorize = (await get('/login')).headers.get('location') ?? '';
-  const back = (await get(authorize)).headers.get('location') ?? '';
-  console.log(JSON.stringify(await (await get(back)).json()));
+  const logIn = async (start: string): Promise<{ user: unknown }> => {
+    const authorize = (await get(start)).headers.get('location') ?? '';
+    const back = (await get(authorize)).headers.get('location') ?? '';
+    return (await (await get(back)).json()) as { user: unknown };
+  };
+  const wechat = await logIn('/login');
+  const wecom = await logIn('/wecom/login');
+  console.log(JSON.stringify({ user: wechat.user, wecom: wecom.user }));
   server.close();
   await mock.close();
 }
