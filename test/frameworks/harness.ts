@@ -12,7 +12,9 @@ import type { MockWeChat } from '../../lib/testing';
 export const FRAMEWORKS_DIR = __dirname;
 const ROOT = path.resolve(__dirname, '../..');
 // Inside node_modules: ignored by git, eslint and jest, and it still resolves this folder's packages.
-const BUILD = path.join(__dirname, 'node_modules/.apps-build');
+// One folder per jest worker: two suites compiling at once in parallel
+// workers must not delete each other's build while its apps start.
+const BUILD = path.join(__dirname, 'node_modules/.apps-build', String(process.pid));
 
 /** Whether the suite can run here; a reason when it cannot. */
 export function missingPrerequisite(): string | undefined {
@@ -32,7 +34,13 @@ export function compileApps(): void {
   fs.rmSync(BUILD, { recursive: true, force: true });
   execFileSync(
     process.execPath,
-    [path.join(__dirname, 'node_modules/typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.json')],
+    [
+      path.join(__dirname, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      path.join(__dirname, 'tsconfig.json'),
+      '--outDir',
+      BUILD,
+    ],
     { cwd: __dirname, stdio: 'pipe' },
   );
   fs.writeFileSync(path.join(BUILD, 'package.json'), '{ "type": "module" }\n');
