@@ -42,9 +42,10 @@ export interface ScenarioContext {
  */
 export function instances(ctx: ScenarioContext) {
   const cleanups: Array<() => Promise<void>> = [];
+  // Generous: a cleanup may restore a Sentinel topology after a crash (topologies.ts, `restore`).
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  }, 90_000);
   return {
     async open(n: number): Promise<Connection[]> {
       const opened: Connection[] = [];

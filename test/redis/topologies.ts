@@ -245,9 +245,11 @@ export async function startRedisSentinels(): Promise<RedisSentinelSet> {
     }
     await Promise.all(sentinels.map((s) => s.listening()));
     /** Every sentinel counts `replica` as a healthy replica (flags just `slave`) and knows the 2 other sentinels. */
-    const watched = async (replica: Node) => {
+    // Bounded per sentinel; a restarted server can take longer to be seen healthy on a loaded machine
+    // (sentinels refresh a replica's INFO every 10 s), so `restore` allows more.
+    const watched = async (replica: Node, timeoutMs = 15_000) => {
       for (const sentinel of sentinels) {
-        await waitFor(`sentinel ${sentinel.port} to see ${replica.port} as a healthy replica`, 15_000, async () => {
+        await waitFor(`sentinel ${sentinel.port} to see ${replica.port} as a healthy replica`, timeoutMs, async () => {
           const master = await sentinelFields(sentinel.port, 'MASTER');
           if (master[master.indexOf('num-other-sentinels') + 1] !== '2') return false;
           const replicas = await sentinelFields(sentinel.port, 'REPLICAS');
@@ -303,7 +305,7 @@ export async function startRedisSentinels(): Promise<RedisSentinelSet> {
         startServer(node, await masterPort());
         await node.listening();
         await synced(node);
-        await watched(node);
+        await watched(node, 30_000);
       },
       stop,
     };
