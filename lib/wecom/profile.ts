@@ -45,8 +45,8 @@ export function addSensitiveDetail(profile: WeComProfile, detail: Record<string,
   if (emails.length > 0) profile.emails = emails;
   const avatar = text(fields.avatar);
   if (avatar) profile.photos = [{ value: avatar }];
-  if (fields.gender === '1' || fields.gender === 1) profile.gender = 'male';
-  else if (fields.gender === '2' || fields.gender === 2) profile.gender = 'female';
+  if (fields.gender === '1') profile.gender = 'male';
+  else if (fields.gender === '2') profile.gender = 'female';
   const mobile = text(fields.mobile);
   if (mobile) profile.phoneNumbers = [{ value: mobile }];
 }

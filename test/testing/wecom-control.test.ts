@@ -140,6 +140,30 @@ describe('WeCom emulator test hooks', () => {
       );
     });
 
+    it('POST /__mock/wecom/config takes JSON lists and booleans, and an empty string as an empty list', async () => {
+      await control(mock, 'wecom/config', {
+        agent: 'wecom',
+        sensitiveFields: '',
+        visibleUserIDs: ['ZhangSan'],
+        createdAfter20220620: false,
+        enabled: true,
+        domains: ['localhost', '127.0.0.1'],
+      });
+      const apps = json(await control(mock, 'apps', undefined, 'GET')).wecom as {
+        apps: { wecom: { sensitiveFields: string[]; visibleUserIDs: string[]; enabled: boolean } };
+      };
+      expect(apps.apps.wecom).toMatchObject({ sensitiveFields: [], enabled: true });
+      expect(apps.apps.wecom.visibleUserIDs.map((u) => u.toLowerCase())).toEqual(['zhangsan']);
+    });
+
+    it('POST /__mock/wecom/auto-consent with no user clears it', async () => {
+      await control(mock, 'wecom/auto-consent', { user: 'lisi', decision: 'deny' });
+      expect(json(await control(mock, 'wecom/auto-consent', {}))).toEqual({ ok: true });
+      // Cleared: a silent base login is the default identity again.
+      const r = await get(wecomAuthorizeURL(mock));
+      expect(json(await exchangeWeComCode(mock, locationQuery(r).get('code') as string)).userid).toBe('ZhangSan');
+    });
+
     it('POST /__mock/wecom/tokens expires or revokes the corp tokens', async () => {
       const a = await gettoken(mock);
       await control(mock, 'wecom/tokens', { action: 'expire', agent: 'wecom' });
@@ -169,6 +193,10 @@ describe('WeCom emulator test hooks', () => {
       ['wecom/config', { agent: 'wecom', enabled: 'maybe' }, /enabled must be true or false/],
       ['wecom/tokens', { action: 'rotate' }, /action must be expire or revoke/],
       ['wecom/auto-consent', { user: 'lisi', decision: 'maybe' }, /decision must be allow or deny/],
+      ['wecom/auto-consent', { user: 42 }, /need user as a string/],
+      ['wecom/config', { agent: 'wecom', domains: [1, 2] }, /domains must be a list of strings/],
+      ['wecom/config', { agent: 'wecom', trustedIPs: 'x', createdAfter20220620: 'soon' }, /createdAfter20220620/],
+      ['wecom/code', { user: 'lisi', redirectURI: '' }, /need redirectURI as a string/],
     ])('%s %j → 400', async (route, body, message) => {
       const r = await control(mock, route, body);
       expect(r.status).toBe(400);
