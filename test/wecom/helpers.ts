@@ -6,8 +6,7 @@
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
-import type { AddressInfo } from 'node:net';
-import type http from 'node:http';
+import { listenOnLoopback } from '../helpers/listen';
 import { WeComStrategy, type VerifyCallback, type WeComProfile, type WeComStrategyOptions } from '../../lib';
 import type { MockWeChat } from '../../lib/testing';
 import { Browser } from '../helpers/login-app';
@@ -70,20 +69,13 @@ export async function startWeComApp(
     })(req, res, next);
   });
   app.get('/me', (req, res) => res.json({ user: req.user ?? null }));
-  const server: http.Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listenOnLoopback(app);
   return {
     url,
     strategy,
     profiles,
     errors,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
