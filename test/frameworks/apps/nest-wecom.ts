@@ -6,7 +6,7 @@
  * Each `validate(profile)` stamps the user it returns, so the test sees it ran.
  */
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, Req, UseGuards, type ExecutionContext } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, Req, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
@@ -14,6 +14,7 @@ import session from 'express-session';
 import passport from 'passport';
 import { WeComStrategy, type WeComProfile } from 'passport-wechat-oauth2';
 import { announce, SESSION_SECRET, signedStore, weComUserFrom, type WeComAppUser } from './shared.js';
+import { sessionGuard } from './nest-session-guard.js';
 
 @Injectable()
 class WeComEnvStrategy extends PassportStrategy(WeComStrategy, 'wecom') {
@@ -42,19 +43,6 @@ class WeComOptionsStrategy extends PassportStrategy(WeComStrategy, 'wecom-option
   async validate(profile: WeComProfile): Promise<WeComAppUser> {
     return weComUserFrom(profile, 'nest-wecom-options');
   }
-}
-
-/** AuthGuard does not log in by itself: this one keeps the user in the session. */
-function sessionGuard(name: string) {
-  @Injectable()
-  class SessionGuard extends AuthGuard(name) {
-    override async canActivate(context: ExecutionContext): Promise<boolean> {
-      const ok = (await super.canActivate(context)) as boolean;
-      await super.logIn(context.switchToHttp().getRequest());
-      return ok;
-    }
-  }
-  return SessionGuard;
 }
 
 const EnvGuard = sessionGuard('wecom');

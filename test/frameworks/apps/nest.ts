@@ -8,7 +8,7 @@
  * Each `validate` stamps the user it returns, so the test sees it ran.
  */
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, Req, UseGuards, type ExecutionContext } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, Req, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
@@ -16,6 +16,7 @@ import session from 'express-session';
 import passport from 'passport';
 import { Strategy as WeChatStrategy, type WeChatProfile, type WeChatTokenResponse } from 'passport-wechat-oauth2';
 import { announce, SESSION_SECRET, signedStore, userFrom, type AppUser } from './shared.js';
+import { sessionGuard } from './nest-session-guard.js';
 
 @Injectable()
 class WeChatEnvStrategy extends PassportStrategy(WeChatStrategy, 'wechat') {
@@ -64,19 +65,6 @@ class WeChatParamsStrategy extends PassportStrategy(WeChatStrategy, 'wechat-para
   validate(_accessToken: string, _refreshToken: string, params: WeChatTokenResponse, profile: WeChatProfile): AppUser {
     return userFrom(profile, `nest-params:${params.scope}`);
   }
-}
-
-/** AuthGuard does not log in by itself: this one keeps the user in the session. */
-function sessionGuard(name: string) {
-  @Injectable()
-  class SessionGuard extends AuthGuard(name) {
-    override async canActivate(context: ExecutionContext): Promise<boolean> {
-      const ok = (await super.canActivate(context)) as boolean;
-      await super.logIn(context.switchToHttp().getRequest());
-      return ok;
-    }
-  }
-  return SessionGuard;
 }
 
 const EnvGuard = sessionGuard('wechat');
