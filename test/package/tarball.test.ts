@@ -3,7 +3,7 @@
  * linked) into this folder, then consumer projects in consumers/ that
  * typecheck against it (skipLibCheck: false) and log in once against the
  * emulator from `passport-wechat-oauth2/testing` (esm-nodenext and node10
- * also once with WeComStrategy):
+ * also once with WeComStrategy; a NestJS and a Koa app log in to WeCom):
  * - cjs-js: CommonJS JavaScript (checked with checkJs);
  * - esm-nodenext: ESM TypeScript, nodenext, exactOptionalPropertyTypes;
  * - bundler: TypeScript with moduleResolution bundler;
@@ -72,7 +72,7 @@ const WECOM_CONSUMERS = ['esm-nodenext', 'node10'];
 
   it('is installed as a copy of the tarball, not a link to the repo', () => {
     expect(fs.lstatSync(path.join(HERE, 'node_modules/passport-wechat-oauth2')).isSymbolicLink()).toBe(false);
-    expect(fs.existsSync(path.join(HERE, 'node_modules/passport-wechat-oauth2/lib/strategy.ts'))).toBe(false);
+    expect(fs.existsSync(path.join(HERE, 'node_modules/passport-wechat-oauth2/lib/wechat/strategy.ts'))).toBe(false);
   });
 
   it('holds both builds, both READMEs, the docs and emulator reference they link to, and no sources or tests', () => {
@@ -139,6 +139,31 @@ const WECOM_CONSUMERS = ['esm-nodenext', 'node10'];
       if (WECOM_CONSUMERS.includes(name)) {
         expect(printed.wecom).toEqual({ id: 'ww6d6f636b636f7270/zhangsan', kind: 'member', via: name });
       }
+    }, 90_000);
+  });
+
+  describe('framework consumers logging in to WeCom (企业微信) from the tarball', () => {
+    const compile = (name: string): void => {
+      run(process.execPath, [
+        path.join(HERE, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        path.join(HERE, 'consumers', name, 'tsconfig.json'),
+      ]);
+    };
+
+    it("NestJS: PassportStrategy(WeComStrategy, 'wecom') with super() (WECOM_* env) and super(options); validate() makes the user", () => {
+      compile('nest');
+      const printed = JSON.parse(run(process.execPath, [path.join(OUT, 'nest/index.mjs')]).trim()) as unknown;
+      expect(printed).toEqual({
+        env: { id: 'ww6d6f636b636f7270/zhangsan', via: 'nest-super()' },
+        options: { id: 'ww6d6f636b636f7270/zhangsan', name: '张三', via: 'nest-super(options)' },
+      });
+    }, 90_000);
+
+    it('Koa (koa-session + koa-passport): logs in, verify untyped', () => {
+      compile('koa');
+      const printed = JSON.parse(run(process.execPath, [path.join(OUT, 'koa/index.mjs')]).trim()) as unknown;
+      expect(printed).toEqual({ user: { id: 'ww6d6f636b636f7270/lisi', userID: 'LiSi', via: 'koa' } });
     }, 90_000);
   });
 
