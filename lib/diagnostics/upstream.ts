@@ -1,23 +1,41 @@
 import type { TracingChannel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
+import { upstreamTracing } from './channels.js';
 import type { UpstreamDiagnostics } from './types.js';
+
+/** Where one attempt stands in its call: which try, after what failure, and whether it is an access-token retry. */
+export interface UpstreamSpan {
+  attempt: number;
+  failoverFrom: string | undefined;
+  retry: boolean;
+}
 
 /**
  * Runs one HTTP attempt as a span of the upstream tracing channel. The span's
  * promise resolves to nothing: Node would put a resolved value on the context
  * (`context.result`), and the answer holds tokens and session keys. The
- * answer is handed back outside the span instead.
+ * answer is handed back outside the span instead. `attempt` gets the context
+ * to record the HTTP status on; no query and no answer ever go into it.
  */
-export async function traceAttempt<R extends { json: Record<string, unknown> }>(
-  channel: TracingChannel<unknown, UpstreamDiagnostics>,
-  context: UpstreamDiagnostics,
-  attempt: () => Promise<R>,
+export async function traceUpstreamAttempt<R extends { json: Record<string, unknown> }>(
+  call: UpstreamSpan & { method: 'get' | 'post'; endpoint: string; host: string },
+  attempt: (context: UpstreamDiagnostics) => Promise<R>,
 ): Promise<R> {
+  const context: UpstreamDiagnostics = {
+    method: call.method === 'get' ? 'GET' : 'POST',
+    endpoint: call.endpoint,
+    host: call.host,
+    attempt: call.attempt,
+    failover: call.attempt > 1,
+    retry: call.retry,
+  };
+  if (call.failoverFrom !== undefined) context.failoverFrom = call.failoverFrom;
+  const channel = upstreamTracing as TracingChannel<unknown, UpstreamDiagnostics>;
   const started = performance.now();
   let answer: R | undefined;
   await channel.tracePromise(
     () =>
-      attempt().then(
+      attempt(context).then(
         (response) => {
           answer = response;
           const errcode = response.json.errcode;

@@ -1,9 +1,8 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { WeChatAPIError, WeChatTransportError } from './errors.js';
-import { createKeepAliveAdapter, keepAliveAgents } from './keep-alive-adapter.js';
+import { defaultAxios, FIXED_GET_CONFIG, JSON_BODY_HEADERS, withDeadline } from './axios-instance.js';
 import { isTraced, upstreamTracing } from '../diagnostics/channels.js';
-import type { UpstreamDiagnostics } from '../diagnostics/types.js';
-import { isRetry, traceAttempt } from '../diagnostics/upstream.js';
+import { isRetry, traceUpstreamAttempt, type UpstreamSpan } from '../diagnostics/upstream.js';
 
 /** WeChat's general API host and its documented disaster-recovery twin (wechat-protocol.md §5). */
 export const DEFAULT_API_BASE_URLS: readonly string[] = ['https://api.weixin.qq.com', 'https://api2.weixin.qq.com'];
@@ -59,45 +58,6 @@ export interface WeChatResponse<T> {
 }
 
 type JsonObject = Record<string, unknown>;
-
-const PROXY_ENV = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
-
-/**
- * The shared default axios instance. Logins make one or two short calls to
- * the same host, so reusing TLS connections is most of the latency budget and
- * per-call CPU is the rest: its adapter is a lean keep-alive `https.get`
- * (see keep-alive-adapter.ts). When a proxy is configured in the environment,
- * axios's stock adapter is kept, because it is the one that honours it.
- */
-let sharedAxios: { instance: AxiosInstance; lean: boolean } | undefined;
-function defaultAxios(): { instance: AxiosInstance; lean: boolean } {
-  if (!sharedAxios) {
-    const stock = axios.getAdapter('http');
-    const proxied = PROXY_ENV.some((name) => process.env[name]);
-    // The same keep-alive agents serve the stock adapter when it is used.
-    const instance = axios.create({
-      ...keepAliveAgents,
-      maxContentLength: MAX_BODY_BYTES,
-      adapter: proxied ? stock : createKeepAliveAdapter(stock),
-    });
-    if (!proxied) {
-      // axios merges every default into every request's config, then copies and
-      // checks each key again (toSafeFlatObject, assertOptions, transitional
-      // validators). A login's GET on this private instance passes only its URL
-      // and timeout, and the lean adapter reads nothing else: keeping only the
-      // keys it needs halves axios's pipeline (16.9 → 8.8 µs per call,
-      // profile-notes.md). The stock adapter never sees this config bare:
-      // every request it serves passes the full fixed config (send()).
-      for (const key of Object.keys(instance.defaults) as Array<keyof typeof instance.defaults>) {
-        if (!LEAN_DEFAULTS.has(key)) delete instance.defaults[key];
-      }
-    }
-    sharedAxios = { instance, lean: !proxied };
-  }
-  return sharedAxios;
-}
-/** What the private instance keeps for the lean adapter: itself, the body cap, and the agents the stock fallback uses. */
-const LEAN_DEFAULTS: ReadonlySet<string> = new Set(['adapter', 'maxContentLength', 'httpAgent', 'httpsAgent']);
 
 /**
  * Every WeChat API call goes through here. It
@@ -180,7 +140,7 @@ export class WeChatHttpClient {
       attempt++;
       try {
         response = traced
-          ? await this.tracedAttempt(base, endpoint, query, method, body, attempt, lastFailure, retry)
+          ? await this.tracedAttempt(base, endpoint, query, method, body, { attempt, failoverFrom: lastFailure, retry })
           : await this.attempt(base, endpoint, query, method, body);
       } catch (err) {
         firstFailure ??= err as WeChatTransportError;
@@ -221,20 +181,9 @@ export class WeChatHttpClient {
     query: Record<string, string>,
     method: 'get' | 'post',
     body: string | undefined,
-    attempt: number,
-    failoverFrom: string | undefined,
-    retry: boolean,
+    span: UpstreamSpan,
   ): Promise<WeChatResponse<JsonObject>> {
-    const context: UpstreamDiagnostics = {
-      method: method === 'get' ? 'GET' : 'POST',
-      endpoint,
-      host: base.host,
-      attempt,
-      failover: attempt > 1,
-      retry,
-    };
-    if (failoverFrom !== undefined) context.failoverFrom = failoverFrom;
-    return traceAttempt(upstreamTracing as NonNullable<typeof upstreamTracing>, context, () =>
+    return traceUpstreamAttempt({ ...span, method, endpoint, host: base.host }, (context) =>
       this.attempt(base, endpoint, query, method, body, context),
     );
   }
@@ -310,51 +259,6 @@ export class WeChatHttpClient {
     // `timeout: 0` means no deadline, as in axios.
     return this.timeout ? withDeadline(this.timeout, request) : request();
   }
-}
-
-// Keep the body as text: WeChat labels JSON as text/plain, and a failed parse
-// must be a failover signal, not a thrown SyntaxError. Any status is read as
-// a response; the client decides what a non-200 means.
-const MAX_BODY_BYTES = 1024 * 1024;
-const KEEP_BODY_AS_TEXT = [(data: unknown): unknown => data];
-const ANY_STATUS = (): boolean => true;
-/** What every call but a login's lean GET sets (see send()). */
-const FIXED_GET_CONFIG = {
-  method: 'get',
-  responseType: 'text',
-  transformResponse: KEEP_BODY_AS_TEXT,
-  validateStatus: ANY_STATUS,
-  maxRedirects: 0,
-  maxContentLength: MAX_BODY_BYTES,
-} as const;
-const JSON_BODY_HEADERS = { 'Content-Type': 'application/json' };
-
-/** Thrown when {@link withDeadline}'s timer fires first; its code makes it kind `timeout`. */
-const DEADLINE_PASSED = Object.freeze({ code: 'ETIMEDOUT', message: 'deadline passed' });
-
-/**
- * Runs `send` with an AbortSignal that fires at `timeout` ms, and settles at
- * the deadline even if the adapter ignores the signal (a user's own adapter
- * may): a late answer or the adapter's cancellation error is then dropped.
- */
-function withDeadline<T>(timeout: number, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(DEADLINE_PASSED);
-      controller.abort();
-    }, timeout);
-    send(controller.signal).then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }
 
 function toQueryString(query: Record<string, string>): string {
