@@ -1,10 +1,10 @@
 import type { Request } from 'express';
 import type { AxiosInstance } from 'axios';
-import { CodeLoginStrategy, type CodeLoginFailure } from '../code/strategy.js';
+import { CodeLoginStrategy } from '../code/strategy.js';
 import type { CallbackDeduplicator, CallbackOutcome } from '../coordination/dedupe.js';
 import { constructorArguments } from '../shared/constructor-arguments.js';
 import { envList } from '../shared/env.js';
-import type { VerifyCallback } from '../shared/types.js';
+import type { LoginFailureInfo, VerifyCallback } from '../shared/types.js';
 import { codeErrorAsFailure } from '../sns/code-error.js';
 import { TOKEN_PATH, WeChatOAuth2 } from '../sns/oauth2.js';
 import { shouldSkipProfile, type SkipUserProfile } from '../sns/skip-profile.js';
@@ -148,7 +148,7 @@ export class WeChatAppStrategy extends CodeLoginStrategy<AppLogin> {
         {
           message: 'invalid_request',
           detail: 'Send the code as JSON (Content-Type: application/json).',
-        } satisfies CodeLoginFailure,
+        } satisfies LoginFailureInfo,
         415,
       );
     }

@@ -5,10 +5,17 @@ import {
   type CallbackDeduplicator,
   type CallbackOutcome,
 } from '../coordination/dedupe.js';
-import { joinDuplicates, replayOutcome, runVerify, type LoginActions, type SettleLogin } from '../coordination/join.js';
+import {
+  endWith,
+  joinDuplicates,
+  replayOutcome,
+  runVerify,
+  type LoginActions,
+  type SettleLogin,
+} from '../coordination/join.js';
 import { observeLogin } from '../diagnostics/login.js';
 import type { LoginSurface } from '../diagnostics/types.js';
-import type { VerifyCallback } from '../shared/types.js';
+import type { LoginFailureInfo, VerifyCallback } from '../shared/types.js';
 
 /** The longest code accepted: WeChat's are 32 characters; anything far longer is not one. */
 const MAX_CODE_LENGTH = 512;
@@ -23,13 +30,6 @@ export function codeOf(req: Request): string | undefined {
   const fromBody = body !== null && typeof body === 'object' ? body.code : undefined;
   const code = fromBody !== undefined ? fromBody : (req.query as Record<string, unknown> | undefined)?.code;
   return typeof code === 'string' && code !== '' && code.length <= MAX_CODE_LENGTH ? code : undefined;
-}
-
-/** How a code login failed without being an error. */
-export interface CodeLoginFailure {
-  message: string;
-  errcode?: number;
-  detail?: string;
 }
 
 /**
@@ -85,7 +85,7 @@ export abstract class CodeLoginStrategy<Login> {
         {
           message: 'invalid_request',
           detail: 'POST a JSON body {"code": "..."}: the code from the client app.',
-        } satisfies CodeLoginFailure,
+        } satisfies LoginFailureInfo,
         400,
       );
     }
@@ -105,7 +105,7 @@ export abstract class CodeLoginStrategy<Login> {
   private lead(req: Request, code: string, settle: SettleLogin, actions: LoginActions): void {
     const end = (outcome: CallbackOutcome): void => {
       settle(outcome);
-      finish(outcome, actions);
+      endWith(outcome, actions);
     };
     this.redeem(code).then(
       (login) =>
@@ -116,12 +116,6 @@ export abstract class CodeLoginStrategy<Login> {
       (err: unknown) => end(this.outcomeOfError(err)),
     );
   }
-}
-
-function finish(outcome: CallbackOutcome, actions: LoginActions): void {
-  if (outcome.kind === 'error') return actions.error(outcome.error);
-  if (outcome.kind === 'fail') return actions.fail(outcome.challenge as object, outcome.status);
-  actions.success(outcome.user as Express.User, outcome.info as object | undefined);
 }
 
 /** No one records the role when the login is not published. */

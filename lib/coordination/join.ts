@@ -77,9 +77,7 @@ export function replayOutcome(
   actions: LoginActions,
   reverify: (login: unknown, done: VerifyCallback) => void,
 ): void {
-  if (outcome.kind === 'error') return actions.error(outcome.error);
-  if (outcome.kind === 'fail') return actions.fail(outcome.challenge, outcome.status);
-  if (outcome.user !== undefined) return actions.success(outcome.user as Express.User, outcome.info as object);
+  if (outcome.kind !== 'success' || outcome.user !== undefined) return endWith(outcome, actions);
   if (outcome.login === undefined) {
     return actions.error(
       new WeChatConfigError("A duplicate login's first request succeeded without a replayable login."),
@@ -98,6 +96,13 @@ export function replayOutcome(
       replayOutcome(verified, actions, reverify);
     },
   );
+}
+
+/** Ends a request with an outcome in hand: its error, its fail (with status), or its verified user. */
+export function endWith(outcome: CallbackOutcome, actions: LoginActions): void {
+  if (outcome.kind === 'error') return actions.error(outcome.error);
+  if (outcome.kind === 'fail') return actions.fail(outcome.challenge, outcome.status);
+  actions.success(outcome.user as Express.User, outcome.info as object | undefined);
 }
 
 /**

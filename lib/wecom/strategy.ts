@@ -11,7 +11,7 @@ import { SessionStateStore } from '../state/session.js';
 import type { StateMeta } from '../state/types.js';
 import { WeChatConfigError } from '../transport/errors.js';
 import type { WeChatHttpClient } from '../transport/http.js';
-import { runVerify } from '../coordination/join.js';
+import { endWith, runVerify } from '../coordination/join.js';
 import { WeComAccessTokenManager, weComHttpClient } from './access-token.js';
 import { browserLoginURL, inClientAuthorizeURL } from './authorize-url.js';
 import { resolveWeComConfig, type WeComConfig } from './config.js';
@@ -180,8 +180,7 @@ export class WeComStrategy {
           runVerify(
             (done) => this.runVerify(req, result.profile, done),
             (outcome) => {
-              if (outcome.kind === 'error') return leader.error(outcome.error);
-              if (outcome.kind === 'fail') return leader.fail(outcome.challenge, outcome.status);
+              if (outcome.kind !== 'success') return endWith(outcome, leader);
               const info =
                 appState === undefined || appState === true
                   ? outcome.info
