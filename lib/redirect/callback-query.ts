@@ -5,7 +5,8 @@ import type { LoginFailureInfo } from '../shared/types.js';
 export type CallbackQuery =
   | { kind: 'start' }
   | { kind: 'callback'; code: string; state: string }
-  | { kind: 'fail'; info: LoginFailureInfo; status: number };
+  /** `state` as the callback carried it (a string), for naming the login a refusal ends. */
+  | { kind: 'fail'; info: LoginFailureInfo; status: number; state: string | undefined };
 
 /**
  * The pre-checks every redirect login (WeChat's and WeCom's) runs on its
@@ -20,14 +21,19 @@ export function readCallback(req: Request, provider: string): CallbackQuery {
   const error = query.error as string | undefined;
   const repeated = notOnce(code) ? 'code' : notOnce(state) ? 'state' : notOnce(error) ? 'error' : undefined;
   if (repeated) {
-    return fail('invalid_request', `The callback's ${repeated} parameter must appear once.`, 400);
+    return fail(
+      'invalid_request',
+      `The callback's ${repeated} parameter must appear once.`,
+      400,
+      typeof state === 'string' ? state : undefined,
+    );
   }
   // Neither WeChat nor WeCom sends an `error` other than access_denied;
   // passport-oauth2 would make one a server error (AuthorizationError), so a
   // hostile query could cause a 500. Checked first: with a `state` and no
   // `code` it would otherwise pass for a refusal below.
   if (error && error !== 'access_denied') {
-    return fail('invalid_request', `The callback carried an error parameter ${provider} does not send.`, 400);
+    return fail('invalid_request', `The callback carried an error parameter ${provider} does not send.`, 400, state);
   }
   // A refusal is a redirect with `state` and no `code` (wechat-protocol.md
   // §1.5; some WeChat clients send code=authdeny, and WeCom's official
@@ -35,14 +41,19 @@ export function readCallback(req: Request, provider: string): CallbackQuery {
   // would take it for the start of a new login and redirect again
   // (style-anchors §4.13).
   if (error || code === 'authdeny' || (!code && state !== undefined)) {
-    return fail('access_denied', 'The user refused to authorize the login.', 403);
+    return fail('access_denied', 'The user refused to authorize the login.', 403, state);
   }
   if (code) return { kind: 'callback', code, state: state ?? '' };
   return { kind: 'start' };
 }
 
-function fail(message: 'invalid_request' | 'access_denied', detail: string, status: number): CallbackQuery {
-  return { kind: 'fail', info: { message, detail }, status };
+function fail(
+  message: 'invalid_request' | 'access_denied',
+  detail: string,
+  status: number,
+  state: string | undefined,
+): CallbackQuery {
+  return { kind: 'fail', info: { message, detail }, status, state };
 }
 
 /**

@@ -10,7 +10,8 @@ import type { WeChatAuthenticateOptions } from './types.js';
 export interface StartContext {
   defaultClient: WeChatClientOption;
   defaultScopes: Record<WeChatClient, WeChatScope[]>;
-  configured: ReadonlySet<WeChatClient>;
+  /** The apps with credentials (the strategy's OAuth2 clients). */
+  clients: Partial<Record<WeChatClient, unknown>>;
   callbackURL: string | undefined;
   trustProxy: boolean;
 }
@@ -27,7 +28,7 @@ export function planLoginStart(
 ): { client: WeChatClient; scope: string } | WeChatConfigError {
   const requested = options.client ?? context.defaultClient;
   const client: WeChatClient = requested === 'auto' ? (isInsideWeChat(req) ? 'mp' : 'web') : requested;
-  if (!context.configured.has(client)) {
+  if (!context.clients[client]) {
     return new WeChatConfigError(
       `WeChatStrategy: a ${client === 'mp' ? 'Official Account (mp)' : 'website app (web)'} login was asked for, but no credentials for it are configured: set ${client === 'mp' ? 'options.appID/appSecret (WECHAT_APP_ID/WECHAT_APP_SECRET)' : 'options.web.appID/appSecret (WECHAT_WEB_APP_ID/WECHAT_WEB_APP_SECRET)'}.`,
     );

@@ -149,7 +149,7 @@ export class Strategy extends OAuth2Strategy {
         : authenticateOptions;
     const query = readCallback(req, 'WeChat');
     if (query.kind === 'fail') {
-      const labels = { strategy: this.name, surface: this.surfaceOf((req.query as { state?: unknown }).state) };
+      const labels = { strategy: this.name, surface: this.surfaceOf(query.state) };
       return this.redirectLogin.refuse(this, labels, query.info, query.status);
     }
     if (query.kind === 'callback') return this.handleCallback(req, options, query.code, query.state);
@@ -164,7 +164,7 @@ export class Strategy extends OAuth2Strategy {
     const plan = planLoginStart(req, options, {
       defaultClient: this.defaultClient,
       defaultScopes: this.defaultScopes,
-      configured: new Set(Object.keys(this.clients) as WeChatClient[]),
+      clients: this.clients,
       callbackURL: configuredCallbackURL,
       trustProxy: this._trustProxy === true,
     });

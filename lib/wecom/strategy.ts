@@ -15,7 +15,7 @@ import { endWith, runVerify } from '../coordination/join.js';
 import { WeComAccessTokenManager, weComHttpClient } from './access-token.js';
 import { browserLoginURL, inClientAuthorizeURL } from './authorize-url.js';
 import { resolveWeComConfig, type WeComConfig } from './config.js';
-import { redeemWeComCode } from './login.js';
+import { redeemWeComCode, type WeComRedeemContext } from './login.js';
 import type {
   WeComAuthenticateOptions,
   WeComClient,
@@ -63,6 +63,8 @@ export class WeComStrategy {
   private readonly verify: AnyVerify;
   private readonly passReqToCallback: boolean;
   private readonly trustProxy: boolean;
+  /** What every code redemption of this strategy needs, made once. */
+  private readonly redeemContext: WeComRedeemContext;
 
   // Overloads: the common forms first, so untyped arrows get contextual
   // types (style-anchors.md §4.6); `(verify)` alone is NestJS's `super()`.
@@ -95,14 +97,20 @@ export class WeComStrategy {
     this.verify = verify ?? profileAsUser;
     this.passReqToCallback = options.passReqToCallback === true;
     this.trustProxy = options.proxy === true;
+    this.redeemContext = {
+      http: this.http,
+      accessTokens: this.accessTokens,
+      corpID: config.corpID,
+      members: config.members,
+      profile: config.profile,
+    };
   }
 
   /** Starts a login, or finishes one on the callback route (WeCom's `code` and `state`). */
   authenticate(req: Request, options: WeComAuthenticateOptions = {}): void {
     const query = readCallback(req, 'WeCom');
     if (query.kind === 'fail') {
-      const state = (req.query as { state?: unknown }).state;
-      const client = typeof state === 'string' ? clientOfState(state, CLIENT_TAGS) : undefined;
+      const client = query.state === undefined ? undefined : clientOfState(query.state, CLIENT_TAGS);
       return this.redirectLogin.refuse(this, this.labels(client), query.info, query.status);
     }
     const callbackURL = options.callbackURL ?? this.config.callbackURL;
@@ -173,8 +181,7 @@ export class WeComStrategy {
     this.stateStore.verify(req, login.state, this.metaFor(login.client, login.redirectURI), (err, ok, appState) => {
       if (err) return leader.error(err);
       if (!ok) return leader.fail(appState ?? { message: 'invalid_state' }, 403);
-      const context = { http: this.http, accessTokens: this.accessTokens, ...this.config };
-      redeemWeComCode(context, login.code, login.client, new URL(login.redirectURI).host).then(
+      redeemWeComCode(this.redeemContext, login.code, login.client, new URL(login.redirectURI).host).then(
         (result) => {
           if ('failure' in result) return leader.fail(result.failure, result.status);
           runVerify(
