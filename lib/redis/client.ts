@@ -89,17 +89,16 @@ export class RedisCommands {
    * cluster sends the command to that key's master, and to any node without it.
    */
   run(args: string[], key?: string): Promise<unknown> {
+    const command = args[0];
+    // Every store failure is made here, and published here (docs/diagnostics.md).
+    const failed = (reason: 'timeout' | 'unavailable', message: string): WeChatStoreError =>
+      storeFailed(new WeChatStoreError('redis', reason, message), command, this.client);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(
-          storeFailed(
-            new WeChatStoreError(
-              'redis',
-              'timeout',
-              `Redis did not answer ${args[0]} within ${this.timeout} ms; no login was granted. Check that Redis is up and reachable.`,
-            ),
-            args[0],
-            this.client,
+          failed(
+            'timeout',
+            `Redis did not answer ${command} within ${this.timeout} ms; no login was granted. Check that Redis is up and reachable.`,
           ),
         );
       }, this.timeout);
@@ -117,23 +116,12 @@ export class RedisCommands {
         (err: unknown) => {
           clearTimeout(timer);
           const detail = err instanceof Error ? err.message : String(err);
-          reject(
-            storeFailed(
-              new WeChatStoreError(
-                'redis',
-                'unavailable',
-                `Redis ${args[0]} failed (${detail}); no login was granted.`,
-              ),
-              args[0],
-              this.client,
-            ),
-          );
+          reject(failed('unavailable', `Redis ${command} failed (${detail}); no login was granted.`));
         },
       );
     });
   }
 
-  /** `SET key value PX ttl [NX]`; true when it was set. */
   async set(key: string, value: string, ttlMs: number, onlyIfNew: boolean): Promise<boolean> {
     const args = ['SET', this.prefix + key, value, 'PX', String(Math.max(1, Math.ceil(ttlMs)))];
     if (onlyIfNew) args.push('NX');
