@@ -18,18 +18,12 @@ import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { CALLBACK_PATH } from '../../example-app/config';
 import { startBalancer, type Balancer } from '../helpers/balancer';
 import { mockStats } from '../helpers/login-app';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { redisRuns, startRedis, type ThrowawayRedis } from '../helpers/processes';
 import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from './chromium';
 import { startApp, WECHAT_UA, type Harness } from '../example-app/helpers';
 
-const hasRedis = Boolean(REDIS_BIN);
-const requireRedis = process.env.REQUIRE_REDIS === '1';
+const redisRunsHere = redisRuns('the two-instance browser double-callback tests');
 const STATE_SECRET = 'browser-double-callback-state-secret-0123456789';
-
-if (!hasRedis && !requireRedis)
-  console.warn(
-    'SKIPPED: the two-instance browser double-callback tests — redis-server is missing. Set REQUIRE_REDIS=1 to make this a failure.',
-  );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -87,7 +81,7 @@ async function twoInstancesOverRedis(env: Record<string, string>): Promise<Setup
 
 const SETUPS: Array<[string, (env: Record<string, string>) => Promise<Setup>, boolean]> = [
   ['one instance', oneInstance, true],
-  ['two instances sharing Redis behind a round-robin balancer', twoInstancesOverRedis, hasRedis || requireRedis],
+  ['two instances sharing Redis behind a round-robin balancer', twoInstancesOverRedis, redisRunsHere],
 ];
 
 describe('the double callback in a real browser (Chromium)', () => {

@@ -31,7 +31,7 @@ import { RedisDeduplicator, RedisSeenStore } from '../../lib/redis';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { startBalancer, type Balancer } from '../helpers/balancer';
 import { mockStats } from '../helpers/login-app';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { redisRuns, startRedis, type ThrowawayRedis } from '../helpers/processes';
 import { DESKTOP_UA, startWeComApp, WXWORK_UA, type WeComApp } from '../wecom/helpers';
 import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from './chromium';
 
@@ -39,15 +39,9 @@ import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from './chromium';
 const WXWORK_IOS_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.26 MicroMessenger/7.0.1 Language/zh ColorScheme/Light';
 
-const hasRedis = Boolean(REDIS_BIN);
-const requireRedis = process.env.REQUIRE_REDIS === '1';
+const redisRunsHere = redisRuns('the two-instance WeCom browser double-callback tests');
 const STATE_SECRET = 'wecom-browser-double-callback-state-secret-0123';
 const GETUSERINFO = '/cgi-bin/auth/getuserinfo';
-
-if (!hasRedis && !requireRedis)
-  console.warn(
-    'SKIPPED: the two-instance WeCom browser double-callback tests — redis-server is missing. Set REQUIRE_REDIS=1 to make this a failure.',
-  );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -285,7 +279,7 @@ describe('WeCom login in a real browser (Chromium)', () => {
 
       const SETUPS: Array<[string, (signed: boolean) => Promise<Setup>, boolean]> = [
         ['one instance', oneInstance, true],
-        ['two instances sharing Redis behind a round-robin balancer', twoInstancesOverRedis, hasRedis || requireRedis],
+        ['two instances sharing Redis behind a round-robin balancer', twoInstancesOverRedis, redisRunsHere],
       ];
       const STORES: Array<[string, boolean]> = [
         ['the session state store', false],

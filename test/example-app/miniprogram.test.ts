@@ -5,7 +5,7 @@
  */
 import { createClient } from 'redis';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { describeWithRedis, startRedis, type ThrowawayRedis } from '../helpers/processes';
 import { startApp, type Harness } from './helpers';
 
 async function post(h: Harness, path: string, body: unknown, contentType = 'application/json') {
@@ -134,7 +134,7 @@ describe('example app: Mini Program and native app', () => {
     });
   });
 
-  (REDIS_BIN ? describe : describe.skip)('with REDIS_URL', () => {
+  describeWithRedis('example app Mini Program with REDIS_URL')('with REDIS_URL', () => {
     let redis: ThrowawayRedis;
     let h: Harness;
     beforeAll(async () => {

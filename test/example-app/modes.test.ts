@@ -7,7 +7,7 @@ import request from 'supertest';
 import { createMockWeChat, type MockWeChat } from 'passport-wechat-oauth2/testing';
 import { createApp, type ExampleApp } from '../../example-app/app';
 import { loadConfig, MOCK_DEFAULT_APPS } from '../../example-app/config';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { describeWithRedis, startRedis, type ThrowawayRedis } from '../helpers/processes';
 import {
   DESKTOP_UA,
   login,
@@ -230,20 +230,7 @@ describe('example app: modes', () => {
   });
 
   describe('Redis sessions (REDIS_URL)', () => {
-    const available = REDIS_BIN !== undefined;
-    // Skipped with a notice on a laptop without Redis; CI sets REQUIRE_REDIS=1, under which a missing Redis fails.
-    if (!available && process.env.REQUIRE_REDIS === '1') {
-      it('needs redis-server (REQUIRE_REDIS=1)', () => {
-        throw new Error(
-          'REQUIRE_REDIS=1 but redis-server is missing: apt-get install -y --no-install-recommends redis-server',
-        );
-      });
-    } else if (!available) {
-      console.warn(
-        'SKIPPED: redis-server is missing; the REDIS_URL tests are skipped (apt-get install redis-server). Set REQUIRE_REDIS=1 to make this a failure.',
-      );
-    }
-    const maybe = available ? describe : describe.skip;
+    const maybe = describeWithRedis('example app REDIS_URL sessions');
 
     maybe('with a throwaway redis-server', () => {
       let redis: ThrowawayRedis | undefined;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A port on 127.0.0.1 that was free a moment ago (nothing listens on it now). */
 export async function freePort(): Promise<number> {
@@ -15,6 +15,26 @@ export async function freePort(): Promise<number> {
 
 /** Debian's redis-server (apt-get install redis-server), or a local build's. */
 export const REDIS_BIN = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
+/** redis-cli beside it (the Cluster and Sentinel setups need it). */
+export const REDIS_CLI = REDIS_BIN && [join(dirname(REDIS_BIN), 'redis-cli')].find((p) => existsSync(p));
+
+/**
+ * The one rule of every suite on a real Redis: it runs when redis-server (and
+ * redis-cli, with `cli`) is installed; else it is skipped after a notice, and
+ * with REQUIRE_REDIS=1 (CI) it runs anyway, so a missing Redis fails it.
+ */
+export function redisRuns(suite: string, { cli = false } = {}): boolean {
+  if ((REDIS_BIN && (!cli || REDIS_CLI)) || process.env.REQUIRE_REDIS === '1') return true;
+  console.warn(
+    `SKIPPED: ${suite}: redis-server${cli ? ' or redis-cli' : ''} not found (apt-get install -y --no-install-recommends redis-server). Set REQUIRE_REDIS=1 to make this a failure.`,
+  );
+  return false;
+}
+
+/** `describe` where {@link redisRuns}, else `describe.skip`. */
+export function describeWithRedis(suite: string, options: { cli?: boolean } = {}): jest.Describe {
+  return redisRuns(suite, options) ? describe : describe.skip;
+}
 
 export interface ThrowawayRedis {
   url: string;

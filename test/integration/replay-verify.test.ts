@@ -12,12 +12,9 @@ import { SignedStateStore, type VerifyCallback, type WeChatProfile, type WeChatT
 import { RedisDeduplicator, RedisSeenStore } from '../../lib/redis';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { Browser, startLoginApp, tokenExchanges, type LoginApp, type LoginAppOptions } from '../helpers/login-app';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { describeWithRedis, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
-const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
-if (!REDIS_BIN && !REQUIRE_REDIS)
-  console.warn('replay-verify: redis-server not found; skipping. Set REQUIRE_REDIS=1 to make this a failure.');
-const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
+const maybe = describeWithRedis('replay-verify');
 
 maybe("a duplicate on another instance runs its own verify with the first request's login", () => {
   let mock: MockWeChat;

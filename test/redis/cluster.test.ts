@@ -11,9 +11,10 @@ import { keySlot } from '../../lib/redis/slot';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { freshPrefix, instances, sharedStateScenarios } from './scenarios';
 import { CLIENT_KINDS, connectCluster } from './topology-clients';
-import { describeWithRedis, redisCli, startRedisCluster, type RedisClusterSet } from './topologies';
+import { describeWithRedis } from '../helpers/processes';
+import { redisCli, startRedisCluster, type RedisClusterSet } from './topologies';
 
-describeWithRedis('redis cluster')('Redis Cluster, 3 masters', () => {
+describeWithRedis('redis cluster', { cli: true })('Redis Cluster, 3 masters', () => {
   let set: RedisClusterSet;
   let mock: MockWeChat;
   beforeAll(async () => {

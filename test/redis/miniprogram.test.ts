@@ -16,11 +16,10 @@ import {
 import { RedisAccessTokenStore, RedisDeduplicator, RedisSessionKeyStore, type RedisClientLike } from '../../lib/redis';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { authenticate, postJSON, requestCount } from '../miniprogram/helpers';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { describeWithRedis, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
-const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
 const SECRET = 'miniprogram-redis-test-secret-0123456789';
-const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
+const maybe = describeWithRedis('redis Mini Program state');
 
 maybe.each(['node-redis', 'ioredis'] as const)('Mini Program state in Redis through %s', (kind) => {
   let server: ThrowawayRedis;

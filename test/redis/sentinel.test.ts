@@ -14,13 +14,8 @@ import { trackUnhandled } from '../reliability/helpers';
 import { runLogins, type LoginRecord } from './login-run';
 import { freshPrefix, instances, SECRET, sharedStateScenarios, STATE_SECRET } from './scenarios';
 import { CLIENT_KINDS, connectSentinel } from './topology-clients';
-import {
-  describeWithRedis,
-  redisCli,
-  startRedisSentinels,
-  type FailoverTimes,
-  type RedisSentinelSet,
-} from './topologies';
+import { redisCli, startRedisSentinels, type FailoverTimes, type RedisSentinelSet } from './topologies';
+import { describeWithRedis } from '../helpers/processes';
 
 /** The stores' commandTimeout in the failover run: no login may wait on Redis longer (2 commands per callback). */
 const COMMAND_TIMEOUT = 1000;
@@ -40,7 +35,7 @@ function recoveredAt(records: LoginRecord[], since: number): number | undefined 
   return ordered.find((r) => r.status === 200 && r.startedAt >= lastFailureEnd)?.endedAt;
 }
 
-describeWithRedis('redis sentinel')('Redis Sentinel: a master, a replica and 3 sentinels', () => {
+describeWithRedis('redis sentinel', { cli: true })('Redis Sentinel: a master, a replica and 3 sentinels', () => {
   let set: RedisSentinelSet;
   let mock: MockWeChat;
   beforeAll(async () => {

@@ -13,13 +13,10 @@ import type { CallbackOutcome } from '../../lib/coordination/dedupe';
 import { follow, lead } from '../helpers/dedupe';
 import { RedisCommands, RedisDeduplicator, RedisSeenStore, type RedisClientLike } from '../../lib/redis';
 import { Sealer } from '../../lib/coordination/seal';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { describeWithRedis, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
-const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
 const SECRET = 'redis-store-test-secret-0123456789abcdef';
-if (!REDIS_BIN && !REQUIRE_REDIS)
-  console.warn('redis stores: redis-server not found; skipping. Set REQUIRE_REDIS=1 to make this a failure.');
-const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
+const maybe = describeWithRedis('redis stores');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -5,29 +5,11 @@
  * bounded; stop() kills every process and removes every temp dir.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { freePort, REDIS_BIN } from '../helpers/processes';
-
-/** redis-cli next to redis-server (the same Debian package ships both). */
-export const REDIS_CLI = REDIS_BIN && [join(dirname(REDIS_BIN), 'redis-cli')].find((p) => existsSync(p));
-
-const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
-const AVAILABLE = Boolean(REDIS_BIN && REDIS_CLI);
-
-/**
- * `describe`, or `describe.skip` with a notice when redis-server/redis-cli are
- * missing; with REQUIRE_REDIS=1 never skipped (the suite then fails).
- */
-export function describeWithRedis(suite: string): jest.Describe {
-  if (AVAILABLE || REQUIRE_REDIS) return describe;
-  console.warn(
-    `${suite}: redis-server or redis-cli not found (apt-get install -y --no-install-recommends redis-server); skipping. Set REQUIRE_REDIS=1 to make this a failure.`,
-  );
-  return describe.skip;
-}
+import { join } from 'node:path';
+import { freePort, REDIS_BIN, REDIS_CLI } from '../helpers/processes';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

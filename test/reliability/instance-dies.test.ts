@@ -19,9 +19,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { Browser } from '../helpers/login-app';
-import { freePort, REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { freePort, describeWithRedis, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
-const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
 const SERVER = join(__dirname, '..', '..', 'dist', 'example-app', 'server.js');
 const SESSION_SECRET = 'instance-dies-session-secret-0123456789abcdef';
 /** RedisDeduplicator's default, which the example app uses. */
@@ -30,12 +29,7 @@ const WAIT_MS = 5000;
 const SLACK_MS = 1500;
 const TOKEN_PATH = '/sns/oauth2/access_token';
 
-if (!REDIS_BIN && !REQUIRE_REDIS) {
-  console.warn(
-    'instance-dies: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping. Set REQUIRE_REDIS=1 to make this a failure.',
-  );
-}
-const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
+const maybe = describeWithRedis('instance-dies');
 
 interface Instance {
   url: string;

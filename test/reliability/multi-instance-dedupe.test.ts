@@ -19,18 +19,12 @@ import { RedisDeduplicator, RedisSeenStore, type RedisClientLike } from '../../l
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { startBalancer, type Balancer } from '../helpers/balancer';
 import { Browser, startLoginApp, tokenExchanges, type LoginApp, type LoginAppOptions } from '../helpers/login-app';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { describeWithRedis, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
-const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
 const DEDUPE_SECRET = 'dedupe-secret-for-tests-0123456789abcdef';
 const STATE_SECRET = 'state-secret-for-tests-0123456789abcdef';
 
-if (!REDIS_BIN && !REQUIRE_REDIS) {
-  console.warn(
-    'multi-instance-dedupe: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping. Set REQUIRE_REDIS=1 to make this a failure.',
-  );
-}
-const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
+const maybe = describeWithRedis('multi-instance-dedupe');
 
 type ClientKind = 'node-redis' | 'ioredis';
 type StoreKind = 'session' | 'signed';

@@ -13,9 +13,7 @@ import { RedisStore } from 'connect-redis';
 import { SignedStateStore } from '../../lib';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
 import { Browser, startLoginApp, type LoginApp } from '../helpers/login-app';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
-
-const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
+import { describeWithRedis, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
 let mock: MockWeChat;
 beforeAll(async () => {
@@ -41,13 +39,7 @@ async function crossInstanceLogin(a: LoginApp, b: LoginApp) {
   return { browser, status: res.status, body };
 }
 
-if (!REDIS_BIN && !REQUIRE_REDIS) {
-  console.warn(
-    'multi-instance: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping the shared-Redis tests. Set REQUIRE_REDIS=1 to make this a failure.',
-  );
-}
-
-(REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip)('two instances sharing Redis sessions', () => {
+describeWithRedis('multi-instance')('two instances sharing Redis sessions', () => {
   let redis: ThrowawayRedis | undefined;
   const clients: RedisClientType[] = [];
   let a: LoginApp;

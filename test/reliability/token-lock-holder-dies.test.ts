@@ -16,9 +16,8 @@ import { createClient, type RedisClientType } from 'redis';
 import { WeChatAccessTokenManager } from '../../lib';
 import { RedisAccessTokenStore } from '../../lib/redis';
 import { createMockWeChat, type MockWeChat } from '../../lib/testing';
-import { REDIS_BIN, startRedis, type ThrowawayRedis } from '../helpers/processes';
+import { describeWithRedis, startRedis, type ThrowawayRedis } from '../helpers/processes';
 
-const REQUIRE_REDIS = process.env.REQUIRE_REDIS === '1';
 const BUILT_REDIS = join(__dirname, '..', '..', 'dist', 'cjs', 'redis', 'index.js');
 const PREFIX = 'lock-holder-dies:';
 /** Short, so the test is quick; the default is 10 s. */
@@ -27,12 +26,7 @@ const LOCK_MS = 1500;
 const SLACK_MS = 1000;
 const TOKEN_PATHS = ['/cgi-bin/stable_token', '/cgi-bin/token'];
 
-if (!REDIS_BIN && !REQUIRE_REDIS) {
-  console.warn(
-    'token-lock-holder-dies: redis-server not found (apt-get install -y --no-install-recommends redis-server); skipping. Set REQUIRE_REDIS=1 to make this a failure.',
-  );
-}
-const maybe = REDIS_BIN || REQUIRE_REDIS ? describe : describe.skip;
+const maybe = describeWithRedis('token-lock-holder-dies');
 
 /** The other instance: takes the lock, reports it, and hangs in its fetch until it is killed. */
 const HOLDER = `
