@@ -52,9 +52,9 @@ export type UpstreamMethod = 'GET' | 'POST';
 /**
  * The context of one HTTP attempt to WeChat or WeCom on the
  * {@link UPSTREAM_CHANNEL} tracing channel. One logical call makes one
- * attempt per API base it tries: attempt 1 on the first, then a failover to
- * the next on a transport failure, HTTP 5xx, a body that is not WeChat JSON
- * or errcode -1.
+ * attempt per API base it tries (WeCom's one host is tried twice): attempt 1
+ * on the first, then a failover to the next on a transport failure, HTTP 5xx,
+ * a body that is not WeChat JSON or errcode -1.
  */
 export interface UpstreamDiagnostics {
   method: UpstreamMethod;

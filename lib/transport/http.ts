@@ -21,6 +21,13 @@ export interface WeChatHttpClientOptions {
    * wecom-protocol.md §3.1). Default: WeChat's.
    */
   dialect?: UpstreamDialect;
+  /**
+   * How many times each base is tried before the next one (default 1). WeCom
+   * documents one host and no twin, so its client tries that host twice: the
+   * same failover rules (transport errors, 5xx, non-JSON, -1; never a
+   * business errcode, never a code blindly), on the same host.
+   */
+  attemptsPerBase?: number;
 }
 
 /** See {@link WeChatHttpClientOptions.dialect}. */
@@ -90,7 +97,10 @@ export class WeChatHttpClient {
       throw new TypeError('WeChatStrategy: apiBaseURL must be an http(s) URL or a non-empty list of them');
     }
     this.apiBaseURLs = bases.map((b) => b.replace(/\/+$/, ''));
-    this.bases = this.apiBaseURLs.map((url) => ({ url, host: hostOf(url) }));
+    const attempts = Math.max(1, options.attemptsPerBase ?? 1);
+    this.bases = this.apiBaseURLs.flatMap((url) =>
+      Array.from({ length: attempts }, () => ({ url, host: hostOf(url) })),
+    );
     this.timeout = options.timeout ?? 5000;
     const shared = options.httpClient ? undefined : defaultAxios();
     this.axios = options.httpClient ?? (shared as { instance: AxiosInstance }).instance;

@@ -63,7 +63,7 @@ export class WeComAccessTokenManager extends AccessTokenManager {
 
 /**
  * The HTTP client of WeCom's API: one host (WeCom documents no second one),
- * listed twice so a busy answer (-1), a 5xx, a timeout or a non-JSON body is
+ * tried twice, so a busy answer (-1), a 5xx, a timeout or a non-JSON body is
  * retried once before it becomes a retryable error.
  */
 export function weComHttpClient(options: {
@@ -71,9 +71,9 @@ export function weComHttpClient(options: {
   timeout?: number | undefined;
   httpClient?: AxiosInstance | undefined;
 }): WeChatHttpClient {
-  const base = options.apiBaseURL ?? WECOM_API_BASE_URL;
   return new WeChatHttpClient({
-    apiBaseURL: [base, base],
+    apiBaseURL: options.apiBaseURL ?? WECOM_API_BASE_URL,
+    attemptsPerBase: 2,
     timeout: options.timeout,
     httpClient: options.httpClient,
     dialect: WECOM_DIALECT,
